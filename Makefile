@@ -1,0 +1,30 @@
+# Set-up and entry points. `make deps` installs the system libraries a fresh Debian/Ubuntu machine
+# lacks (only when missing); every other target depends on it.
+SWIFT ?= swift
+APT_PACKAGES := libopenblas-dev liblapacke-dev
+
+.PHONY: deps build release examples test bench
+
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+examples: release
+	$(SWIFT) run -c release autograd examples
+
+test: deps
+	$(SWIFT) test
+
+bench: release
+	$(SWIFT) run -c release autograd bench

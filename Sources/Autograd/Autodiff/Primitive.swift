@@ -1,0 +1,252 @@
+/// A differentiable operation of one tensor argument, declared once: its forward computation, its
+/// vector–Jacobian product and (optionally) its Jacobian–vector product, side by side.
+///
+/// The forward function receives plain (untraced) tensors and calls kernels. The VJP receives the
+/// output cotangent `g`, the forward result `ans` and the argument `x`, and must be written with
+/// differentiable ops, so that the derivative of a derivative needs no extra code.
+///
+/// ```swift
+/// let logsumexp = UnaryPrimitive("logsumexp",
+///     forward: { x in x.max() + log(exp(x - x.max()).sum()) },
+///     vjp: { g, ans, x in g * exp(x - ans) })
+/// let y = logsumexp(x)
+/// ```
+///
+/// Pass `vjp: nil` for an operation with no gradient: using it under differentiation then stops
+/// with a message naming the op, at the point a gradient would have to flow through it.
+public final class UnaryPrimitive: Sendable {
+    /// The op's name, used in error messages and graph dumps.
+    public let name: String
+    let forward: @Sendable (Tensor) -> Tensor
+    let vjp: (@Sendable (_ g: Tensor, _ ans: Tensor, _ x: Tensor) -> Tensor)?
+    let jvp: (@Sendable (_ dx: Tensor, _ ans: Tensor, _ x: Tensor) -> Tensor)?
+
+    /// Declares a primitive.
+    /// - Parameters:
+    ///   - name: the op's name, for messages.
+    ///   - forward: computes the result from an untraced argument.
+    ///   - vjp: maps the result's cotangent `g` to the argument's, given the result `ans` and the
+    ///     argument `x`; written in differentiable ops. `nil` if the op has no gradient.
+    ///   - jvp: maps the argument's tangent `dx` to the result's (for forward mode).
+    public init(
+        _ name: String,
+        forward: @escaping @Sendable (Tensor) -> Tensor,
+        vjp: (@Sendable (_ g: Tensor, _ ans: Tensor, _ x: Tensor) -> Tensor)?,
+        jvp: (@Sendable (_ dx: Tensor, _ ans: Tensor, _ x: Tensor) -> Tensor)? = nil
+    ) {
+        self.name = name
+        self.forward = forward
+        self.vjp = vjp
+        self.jvp = jvp
+    }
+
+    /// Applies the op, recording it on the innermost trace `x` belongs to.
+    
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        if x.node == nil { return forward(x) }
+        return applyTraced(x)
+    }
+    
+    func applyTraced(_ x: Tensor) -> Tensor {
+        let level = x.liveLevel
+        let (xp, parent) = x.unwrapped(at: level)
+        let ans = self(xp)
+        guard parent >= 0, ans.dtype.isFloatingPoint else { return ans }
+        let trace = x.strippingDeadTraces.node!.trace
+        return trace.record(UnaryNode(op: self, x: xp, parent: parent,
+                                      trace: trace, index: trace.nodes.count, primal: ans))
+    }
+}
+
+/// A differentiable operation of two tensor arguments, with NumPy broadcasting.
+///
+/// Each VJP may return a cotangent of the broadcast (result) shape; the engine sums it back to the
+/// argument's shape, in one place for every op.
+public final class BinaryPrimitive: Sendable {
+    /// The op's name, used in error messages and graph dumps.
+    public let name: String
+    let forward: @Sendable (Tensor, Tensor) -> Tensor
+    let vjpLhs: (@Sendable (_ g: Tensor, _ ans: Tensor, _ x: Tensor, _ y: Tensor) -> Tensor)?
+    let vjpRhs: (@Sendable (_ g: Tensor, _ ans: Tensor, _ x: Tensor, _ y: Tensor) -> Tensor)?
+    let jvp: (@Sendable (_ dx: Tensor?, _ dy: Tensor?, _ ans: Tensor, _ x: Tensor, _ y: Tensor) -> Tensor)?
+
+    /// Declares a binary primitive.
+    /// - Parameters:
+    ///   - name: the op's name, for messages.
+    ///   - forward: computes the result from untraced arguments.
+    ///   - vjpLhs: the cotangent of the first argument, from the result's cotangent `g`, the result
+    ///     `ans` and both arguments; `nil` if there is no gradient for it.
+    ///   - vjpRhs: the same for the second argument.
+    ///   - jvp: the result's tangent from the arguments' tangents (`nil` meaning zero).
+    public init(
+        _ name: String,
+        forward: @escaping @Sendable (Tensor, Tensor) -> Tensor,
+        vjpLhs: (@Sendable (_ g: Tensor, _ ans: Tensor, _ x: Tensor, _ y: Tensor) -> Tensor)?,
+        vjpRhs: (@Sendable (_ g: Tensor, _ ans: Tensor, _ x: Tensor, _ y: Tensor) -> Tensor)?,
+        jvp: (@Sendable (_ dx: Tensor?, _ dy: Tensor?, _ ans: Tensor, _ x: Tensor, _ y: Tensor) -> Tensor)? = nil
+    ) {
+        self.name = name
+        self.forward = forward
+        self.vjpLhs = vjpLhs
+        self.vjpRhs = vjpRhs
+        self.jvp = jvp
+    }
+
+    /// Applies the op, recording it on the innermost trace either argument belongs to.
+    
+    public func callAsFunction(_ x: Tensor, _ y: Tensor) -> Tensor {
+        if x.node == nil && y.node == nil { return forward(x, y) }
+        return applyTraced(x, y)
+    }
+    
+    func applyTraced(_ x: Tensor, _ y: Tensor) -> Tensor {
+        let lx = x.liveLevel, ly = y.liveLevel
+        let level = Swift.max(lx, ly)
+        if level == 0 { return forward(x.primalData, y.primalData) }
+        let (xp, px) = x.unwrapped(at: level)
+        let (yp, py) = y.unwrapped(at: level)
+        let ans = self(xp, yp)
+        guard ans.dtype.isFloatingPoint else { return ans }
+        let trace = (lx == level ? x : y).strippingDeadTraces.node!.trace
+        return trace.record(BinaryNode(op: self, x: xp, y: yp, px: px, py: py,
+                                       trace: trace, index: trace.nodes.count, primal: ans))
+    }
+}
+
+/// A differentiable operation of any number of tensor arguments (`concat`, `stack`, `where`…).
+public final class NaryPrimitive: Sendable {
+    /// The op's name, used in error messages and graph dumps.
+    public let name: String
+    let forward: @Sendable ([Tensor]) -> Tensor
+    let vjp: (@Sendable (_ g: Tensor, _ ans: Tensor, _ args: [Tensor], _ argument: Int) -> Tensor?)?
+    let jvp: (@Sendable (_ tangents: [Tensor?], _ ans: Tensor, _ args: [Tensor]) -> Tensor)?
+
+    /// Declares an n-ary primitive.
+    /// - Parameters:
+    ///   - vjp: the cotangent of argument number `argument`, or `nil` for a non-differentiable
+    ///     argument (an index or a mask).
+    public init(
+        _ name: String,
+        forward: @escaping @Sendable ([Tensor]) -> Tensor,
+        vjp: (@Sendable (_ g: Tensor, _ ans: Tensor, _ args: [Tensor], _ argument: Int) -> Tensor?)?,
+        jvp: (@Sendable (_ tangents: [Tensor?], _ ans: Tensor, _ args: [Tensor]) -> Tensor)? = nil
+    ) {
+        self.name = name
+        self.forward = forward
+        self.vjp = vjp
+        self.jvp = jvp
+    }
+
+    /// Applies the op, recording it on the innermost trace any argument belongs to.
+    public func callAsFunction(_ args: [Tensor]) -> Tensor {
+        var level = 0
+        for a in args where a.node != nil { level = Swift.max(level, a.liveLevel) }
+        if level == 0 { return forward(args.map { $0.primalData }) }
+        var primals = [Tensor](), parents = [Int]()
+        primals.reserveCapacity(args.count)
+        parents.reserveCapacity(args.count)
+        var trace: Trace?
+        for a in args {
+            let (p, i) = a.unwrapped(at: level)
+            primals.append(p)
+            parents.append(i)
+            if i >= 0 { trace = a.strippingDeadTraces.node!.trace }
+        }
+        let ans = self(primals)
+        guard ans.dtype.isFloatingPoint, let trace else { return ans }
+        return trace.record(NaryNode(op: self, args: primals, parents: parents,
+                                     trace: trace, index: trace.nodes.count, primal: ans))
+    }
+
+    /// Applies the op to the given arguments.
+    public func callAsFunction(_ args: Tensor...) -> Tensor { self(args) }
+}
+
+func missingGradient(_ name: String, _ shapes: [[Int]]) -> Never {
+    let described = shapes.map { "\($0)" }.joined(separator: ", ")
+    fatalError("\(name): no gradient is defined for this op (arguments of shape \(described)), but a derivative flows through it; declare it with a vjp or wrap its input in stopGradient")
+}
+
+final class UnaryNode: Node, @unchecked Sendable {
+    let op: UnaryPrimitive
+    let x: Tensor
+    let parent: Int
+    
+    init(op: UnaryPrimitive, x: Tensor, parent: Int, trace: Trace, index: Int, primal: Tensor) {
+        self.op = op
+        self.x = x
+        self.parent = parent
+        super.init(trace: trace, index: index, primal: primal)
+    }
+
+    override var isInput: Bool { false }
+    override var opName: String { op.name }
+
+    override func propagate(_ g: Tensor, into cotangents: inout [Tensor?]) {
+        guard let vjp = op.vjp else { missingGradient(op.name, [x.shape]) }
+        accumulate(vjp(g, primal, x).reduced(toShapeOf: x, op: op.name), at: parent, into: &cotangents)
+    }
+}
+
+final class BinaryNode: Node, @unchecked Sendable {
+    let op: BinaryPrimitive
+    let x: Tensor, y: Tensor
+    let px: Int, py: Int
+    
+    init(op: BinaryPrimitive, x: Tensor, y: Tensor, px: Int, py: Int, trace: Trace, index: Int, primal: Tensor) {
+        self.op = op
+        self.x = x
+        self.y = y
+        self.px = px
+        self.py = py
+        super.init(trace: trace, index: index, primal: primal)
+    }
+
+    override var isInput: Bool { false }
+    override var opName: String { op.name }
+
+    override func propagate(_ g: Tensor, into cotangents: inout [Tensor?]) {
+        if px >= 0 {
+            guard let vjp = op.vjpLhs else { missingGradient(op.name, [x.shape, y.shape]) }
+            accumulate(vjp(g, primal, x, y).reduced(toShapeOf: x, op: op.name), at: px, into: &cotangents)
+        }
+        if py >= 0 {
+            guard let vjp = op.vjpRhs else { missingGradient(op.name, [x.shape, y.shape]) }
+            accumulate(vjp(g, primal, x, y).reduced(toShapeOf: y, op: op.name), at: py, into: &cotangents)
+        }
+    }
+}
+
+final class NaryNode: Node, @unchecked Sendable {
+    let op: NaryPrimitive
+    let args: [Tensor]
+    let parents: [Int]
+    
+    init(op: NaryPrimitive, args: [Tensor], parents: [Int], trace: Trace, index: Int, primal: Tensor) {
+        self.op = op
+        self.args = args
+        self.parents = parents
+        super.init(trace: trace, index: index, primal: primal)
+    }
+
+    override var isInput: Bool { false }
+    override var opName: String { op.name }
+
+    override func propagate(_ g: Tensor, into cotangents: inout [Tensor?]) {
+        guard let vjp = op.vjp else { missingGradient(op.name, args.map(\.shape)) }
+        for (i, p) in parents.enumerated() where p >= 0 {
+            guard let gi = vjp(g, primal, args, i) else { missingGradient(op.name, args.map(\.shape)) }
+            accumulate(gi.reduced(toShapeOf: args[i], op: op.name), at: p, into: &cotangents)
+        }
+    }
+}
+
+extension Tensor {
+    /// Sums a cotangent produced at a broadcast shape back to the shape of `arg` (the one place where
+    /// broadcasting is undone for every op).
+    
+    func reduced(toShapeOf arg: Tensor, op: String) -> Tensor {
+        if shape == arg.shape { return self }
+        return sumToShape(arg.shape)
+    }
+}

@@ -1,0 +1,135 @@
+import Synchronization
+
+/// Source of unique, increasing trace levels: a trace opened inside another gets a higher level,
+/// so an op whose arguments belong to several traces records on the innermost one first.
+private let traceLevels = Atomic<Int>(0)
+
+/// One level of reverse-mode differentiation: the tape of nodes recorded while the differentiated
+/// function runs, in creation order (which is already a topological order).
+///
+/// A value traced at this level is a ``Tensor`` whose `node` belongs to this trace; the node keeps
+/// the value one level down (its *primal*, itself possibly traced by an outer level). Ops unwrap
+/// their arguments at the innermost level, compute on the primals (recording on outer levels as
+/// they go), and wrap the result in a new node. Because each level only ever sees its own nodes,
+/// nested derivatives never mix up (no perturbation confusion).
+
+final class Trace: @unchecked Sendable {
+    let level: Int
+    var isActive = true
+    var nodes: [Node] = []
+
+    init() {
+        level = traceLevels.add(1, ordering: .relaxed).newValue
+        nodes.reserveCapacity(64)
+    }
+
+    /// Marks `value` as an input of the differentiated function.
+    func makeInput(_ value: Tensor) -> Tensor {
+        record(Node(trace: self, index: nodes.count, primal: value))
+    }
+
+    /// Appends `node` and returns the traced tensor it stands for.
+    
+    func record(_ node: Node) -> Tensor {
+        nodes.append(node)
+        var t = node.primal
+        t.node = node
+        return t
+    }
+
+    /// Runs the backward pass from `output` (which must have one element) and returns the
+    /// cotangent of every node (`nil` where no gradient flowed).
+    func backward(from output: Tensor, seed: Tensor? = nil) -> [Tensor?] {
+        var cotangents = [Tensor?](repeating: nil, count: nodes.count)
+        guard let root = output.node, root.trace === self else { return cotangents }
+        cotangents[root.index] = seed ?? Tensor.ones(like: root.primal.primalData)
+        var i = root.index
+        while i >= 0 {
+            let node = nodes[i]
+            if !node.isInput, let g = cotangents[i] {
+                cotangents[i] = nil
+                node.propagate(g, into: &cotangents)
+            }
+            i -= 1
+        }
+        return cotangents
+    }
+
+    /// Ends the trace: its values become constants and the tape's memory is released.
+    func finish() {
+        isActive = false
+        nodes = []
+    }
+}
+
+/// A value recorded in a ``Trace``. The base class stands for an input of the differentiated
+/// function; subclasses record how a value was computed and how to propagate its cotangent.
+
+class Node: @unchecked Sendable {
+    /// The trace this node belongs to (the trace holds its nodes until it finishes, which breaks
+    /// the cycle).
+    let trace: Trace
+    let index: Int
+    /// The value one level down.
+    let primal: Tensor
+    
+    init(trace: Trace, index: Int, primal: Tensor) {
+        self.trace = trace
+        self.index = index
+        self.primal = primal
+    }
+
+    /// Whether this node is an input (it has nothing to propagate to).
+    var isInput: Bool { true }
+    /// Whether this node's trace is still recording.
+    var isLive: Bool { trace.isActive }
+
+    /// Adds the contribution of cotangent `g` of this node to the cotangents of its parents.
+    
+    func propagate(_ g: Tensor, into cotangents: inout [Tensor?]) {}
+
+    /// A description for error messages and graph dumps.
+    var opName: String { "input" }
+}
+
+func accumulate(_ g: Tensor, at index: Int, into cotangents: inout [Tensor?]) {
+    if index < 0 { return }
+    if let old = cotangents[index] {
+        cotangents[index] = nil
+        cotangents[index] = old.addingCotangent(g)
+    } else {
+        cotangents[index] = g
+    }
+}
+
+extension Tensor {
+    /// The innermost live trace level of this tensor (0 for a constant), stripping links to
+    /// finished traces.
+    
+    var liveLevel: Int {
+        guard let n = node else { return 0 }
+        if n.trace.isActive { return n.trace.level }
+        return n.primal.liveLevel
+    }
+
+    /// This tensor with links to finished traces removed from the top.
+    
+    var strippingDeadTraces: Tensor {
+        var t = self
+        while let n = t.node, !n.trace.isActive { t = n.primal }
+        return t
+    }
+
+    /// The value one level below `level` (self if this tensor is not traced at `level`), and the
+    /// index of its node at that level (-1 if none).
+    
+    func unwrapped(at level: Int) -> (Tensor, Int) {
+        let t = strippingDeadTraces
+        if let n = t.node, n.trace.level == level { return (n.primal, n.index) }
+        return (t, -1)
+    }
+
+    /// Sum of two cotangents of the same shape.
+    
+    func addingCotangent(_ other: Tensor) -> Tensor { self + other }
+}

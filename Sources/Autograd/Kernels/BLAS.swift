@@ -1,0 +1,80 @@
+import COpenBLAS
+
+extension Kernels {
+    /// A 2-d operand as BLAS sees it: a pointer, whether it is stored transposed, and its leading
+    /// dimension. Views that are neither row- nor column-major are copied first.
+    @inline(__always)
+    static func blasOperand(_ m: Tensor) -> (Tensor, transposed: Bool, ld: Int) {
+        let r = m.shape[0], c = m.shape[1]
+        let s0 = m.strides[0], s1 = m.strides[1]
+        if (s1 == 1 || c == 1) && s0 >= Swift.max(c, 1) { return (m, false, Swift.max(s0, 1)) }
+        if (s0 == 1 || r == 1) && s1 >= Swift.max(r, 1) { return (m, true, Swift.max(s1, 1)) }
+        let c2 = copyToContiguous(m)
+        return (c2, false, Swift.max(c, 1))
+    }
+
+    /// `C = A·B` for 2-d `a` (m×k) and `b` (k×n), any strides, float32 or float64, writing into the
+    /// contiguous m×n buffer at `out`.
+    static func gemm(_ a: Tensor, _ b: Tensor, into out: UnsafeMutableRawPointer, dtype: DType) {
+        let m = Int32(a.shape[0]), k = Int32(a.shape[1]), n = Int32(b.shape[1])
+        let (A, ta, lda) = blasOperand(a)
+        let (B, tb, ldb) = blasOperand(b)
+        if m == 0 || n == 0 { return }
+        withExtendedLifetime((A, B)) {
+            switch dtype {
+            case .float32:
+                if k == 0 { out.assumingMemoryBound(to: Float.self).initialize(repeating: 0, count: Int(m * n)); return }
+                cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                            m, n, k, 1, A.pointer(Float.self), Int32(lda), B.pointer(Float.self), Int32(ldb),
+                            0, out.assumingMemoryBound(to: Float.self), n)
+            case .float64:
+                if k == 0 { out.assumingMemoryBound(to: Double.self).initialize(repeating: 0, count: Int(m * n)); return }
+                cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                            m, n, k, 1, A.pointer(Double.self), Int32(lda), B.pointer(Double.self), Int32(ldb),
+                            0, out.assumingMemoryBound(to: Double.self), n)
+            default:
+                dtypeFailure("matmul", expected: "floating-point tensors", a, b)
+            }
+        }
+    }
+
+    /// Matrix product of tensors of rank ≥ 2, broadcasting the leading (batch) dimensions.
+    static func matmul(_ x: Tensor, _ y: Tensor) -> Tensor {
+        checkSameDType(x, y, op: "matmul")
+        let m = x.shape[x.rank - 2], k = x.shape[x.rank - 1]
+        let k2 = y.shape[y.rank - 2], n = y.shape[y.rank - 1]
+        precondition(k == k2, "matmul: inner dimensions differ, shapes \(x.shape) and \(y.shape)")
+        let batchX = Array(x.shape.dropLast(2)), batchY = Array(y.shape.dropLast(2))
+        let batch = broadcastShapes(batchX, batchY, op: "matmul")
+        let out = Tensor.uninitialized(shape: batch + [m, n], dtype: x.dtype)
+        let count = batch.reduce(1, *)
+        if count == 1 {
+            gemm(x.matrixView(batch: []), y.matrixView(batch: []), into: out.storage.base, dtype: x.dtype)
+            return out
+        }
+        let xb = x.view(shape: batch + [m, k], strides: x.broadcastStrides(to: batch + [m, k]), offset: x.offset)
+        let yb = y.view(shape: batch + [k, n], strides: y.broadcastStrides(to: batch + [k, n]), offset: y.offset)
+        var index = [Int](repeating: 0, count: batch.count)
+        for i in 0..<count {
+            gemm(xb.matrixView(batch: index), yb.matrixView(batch: index),
+                 into: out.storage.base + i * m * n * x.dtype.byteSize, dtype: x.dtype)
+            var d = batch.count - 1
+            while d >= 0 {
+                index[d] += 1
+                if index[d] < batch[d] { break }
+                index[d] = 0
+                d -= 1
+            }
+        }
+        return out
+    }
+}
+
+extension Tensor {
+    /// The 2-d matrix at batch position `index` (a view).
+    func matrixView(batch index: [Int]) -> Tensor {
+        var off = offset
+        for (d, i) in index.enumerated() { off += i * strides[d] }
+        return view(shape: Array(shape.suffix(2)), strides: Array(strides.suffix(2)), offset: off)
+    }
+}

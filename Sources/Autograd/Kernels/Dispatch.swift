@@ -1,0 +1,71 @@
+import RealModule
+
+/// An elementwise function of one floating-point value, written once for every float dtype.
+protocol UnaryFloatFunction {
+    static func apply<T: TensorFloat>(_ x: T) -> T
+}
+
+/// An elementwise function of two values of the same numeric dtype.
+protocol BinaryNumericFunction {
+    static func apply<T: TensorFloat>(_ x: T, _ y: T) -> T
+    /// The integer version; `nil` result type means the op is float-only.
+    static func applyInt(_ x: Int, _ y: Int) -> Int?
+}
+
+extension BinaryNumericFunction {
+    static func applyInt(_ x: Int, _ y: Int) -> Int? { nil }
+}
+
+/// A comparison of two values of the same dtype giving a `Bool`.
+protocol ComparisonFunction {
+    static func apply<T: Comparable>(_ x: T, _ y: T) -> Bool
+}
+
+extension Kernels {
+    /// Runs a float function over a float tensor (one dtype switch, a specialised loop inside).
+    @inline(__always)
+    static func unary<F: UnaryFloatFunction>(_: F.Type, _ x: Tensor, op: String) -> Tensor {
+        switch x.dtype {
+        case .float32: return map(x, to: .float32, minimumParallel: 1 << 14) { (v: Float) in F.apply(v) }
+        case .float64: return map(x, to: .float64, minimumParallel: 1 << 14) { (v: Double) in F.apply(v) }
+        default: dtypeFailure(op, expected: "a floating-point tensor", x)
+        }
+    }
+
+    /// Runs a binary numeric function with broadcasting; both tensors must share a dtype.
+    @inline(__always)
+    static func binary<F: BinaryNumericFunction>(_: F.Type, _ x: Tensor, _ y: Tensor, op: String) -> Tensor {
+        checkSameDType(x, y, op: op)
+        switch x.dtype {
+        case .float32: return zip(x, y, to: .float32, op: op) { (a: Float, b: Float) in F.apply(a, b) }
+        case .float64: return zip(x, y, to: .float64, op: op) { (a: Double, b: Double) in F.apply(a, b) }
+        case .int64 where F.applyInt(1, 1) != nil:
+            return zip(x, y, to: .int64, op: op) { (a: Int, b: Int) in F.applyInt(a, b)! }
+        default: dtypeFailure(op, expected: "numeric tensors", x, y)
+        }
+    }
+
+    /// Runs a comparison with broadcasting, giving a bool tensor.
+    @inline(__always)
+    static func compare<F: ComparisonFunction>(_: F.Type, _ x: Tensor, _ y: Tensor, op: String) -> Tensor {
+        checkSameDType(x, y, op: op)
+        switch x.dtype {
+        case .float32: return zip(x, y, to: .bool, op: op) { (a: Float, b: Float) in F.apply(a, b) }
+        case .float64: return zip(x, y, to: .bool, op: op) { (a: Double, b: Double) in F.apply(a, b) }
+        case .int64: return zip(x, y, to: .bool, op: op) { (a: Int, b: Int) in F.apply(a, b) }
+        case .bool:
+            return zip(x, y, to: .bool, op: op) { (a: Bool, b: Bool) in F.apply(a ? 1 : 0, b ? 1 : 0) }
+        }
+    }
+}
+
+func checkSameDType(_ x: Tensor, _ y: Tensor, op: String) {
+    if x.dtype != y.dtype {
+        fatalError("\(op): dtype mismatch, \(x.dtype) tensor of shape \(x.shape) and \(y.dtype) tensor of shape \(y.shape) (convert one with .cast(to:))")
+    }
+}
+
+func dtypeFailure(_ op: String, expected: String, _ tensors: Tensor...) -> Never {
+    let described = tensors.map { "\($0.dtype) tensor of shape \($0.shape)" }.joined(separator: " and ")
+    fatalError("\(op): expected \(expected), got \(described)")
+}

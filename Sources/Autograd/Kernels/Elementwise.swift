@@ -1,0 +1,224 @@
+/// Elementwise kernels: contiguous loops the compiler vectorises, a scalar-broadcast path, and a
+/// general strided path for broadcasting and non-contiguous views. No autodiff here.
+///
+/// Each generic kernel is `@inline(__always)` so that the closure passed by an op is specialised
+/// into the loop (no per-element dynamic dispatch).
+enum Kernels {}
+
+extension Kernels {
+    /// `out[i] = f(x[i])` for contiguous `x`, in parallel chunks for large inputs.
+    @inline(__always)
+    static func map<T, R>(_ x: Tensor, to dtype: DType, minimumParallel: Int = 1 << 16,
+                          _ f: (T) -> R) -> Tensor {
+        let x = x.contiguous()
+        let out = Tensor.uninitialized(like: x, dtype: dtype)
+        let src = x.pointer(T.self), dst = out.pointer(R.self)
+        withExtendedLifetime(x) {
+            Threading.forEachChunk(x.count, minimumParallel: minimumParallel) { r in
+                for i in r { dst[i] = f(src[i]) }
+            }
+        }
+        return out
+    }
+
+    /// Applies a contiguous-array kernel `f(src, dst, n)` (for example a vectorised C function).
+    @inline(__always)
+    static func mapBuffer<T>(_ x: Tensor, minimumParallel: Int = 1 << 15,
+                             _ f: (UnsafePointer<T>, UnsafeMutablePointer<T>, Int) -> Void) -> Tensor {
+        let x = x.contiguous()
+        let out = Tensor.uninitialized(like: x)
+        let src = x.pointer(T.self), dst = out.pointer(T.self)
+        withExtendedLifetime(x) {
+            Threading.forEachChunk(x.count, minimumParallel: minimumParallel) { r in
+                f(src + r.lowerBound, dst + r.lowerBound, r.count)
+            }
+        }
+        return out
+    }
+
+    /// `out = f(x, y)` elementwise with NumPy broadcasting.
+    @inline(__always)
+    static func zip<T, R>(_ x: Tensor, _ y: Tensor, to dtype: DType, op: String,
+                          _ f: (T, T) -> R) -> Tensor {
+        if x.shape == y.shape && x.isContiguous && y.isContiguous {
+            let out = Tensor.uninitialized(like: x, dtype: dtype)
+            let a = x.pointer(T.self), b = y.pointer(T.self), c = out.pointer(R.self)
+            withExtendedLifetime((x, y)) {
+                Threading.forEachChunk(x.count) { r in
+                    for i in r { c[i] = f(a[i], b[i]) }
+                }
+            }
+            return out
+        }
+        if y.count == 1 && x.isContiguous && y.rank <= x.rank {
+            let out = Tensor.uninitialized(like: x, dtype: dtype)
+            let a = x.pointer(T.self), c = out.pointer(R.self)
+            let s = y.pointer(T.self).pointee
+            withExtendedLifetime((x, y)) {
+                Threading.forEachChunk(x.count) { r in
+                    for i in r { c[i] = f(a[i], s) }
+                }
+            }
+            return out
+        }
+        if x.count == 1 && y.isContiguous && x.rank <= y.rank {
+            let out = Tensor.uninitialized(like: y, dtype: dtype)
+            let b = y.pointer(T.self), c = out.pointer(R.self)
+            let s = x.pointer(T.self).pointee
+            withExtendedLifetime((x, y)) {
+                Threading.forEachChunk(y.count) { r in
+                    for i in r { c[i] = f(s, b[i]) }
+                }
+            }
+            return out
+        }
+        let shape = broadcastShapes(x.shape, y.shape, op: op)
+        let out = Tensor.uninitialized(shape: shape, dtype: dtype)
+        let sx = x.broadcastStrides(to: shape), sy = y.broadcastStrides(to: shape)
+        let a = x.pointer(T.self), b = y.pointer(T.self), c = out.pointer(R.self)
+        withExtendedLifetime((x, y)) {
+            forEachRow(shape: shape, strides: (sx, sy)) { offA, offB, offC, n, ia, ib in
+                if ia == 1 && ib == 1 {
+                    for j in 0..<n { c[offC + j] = f(a[offA + j], b[offB + j]) }
+                } else if ib == 0 {
+                    let s = b[offB]
+                    for j in 0..<n { c[offC + j] = f(a[offA + j * ia], s) }
+                } else if ia == 0 {
+                    let s = a[offA]
+                    for j in 0..<n { c[offC + j] = f(s, b[offB + j * ib]) }
+                } else {
+                    for j in 0..<n { c[offC + j] = f(a[offA + j * ia], b[offB + j * ib]) }
+                }
+            }
+        }
+        return out
+    }
+
+    /// `out = f(c, x, y)` elementwise with broadcasting over three operands (for `where`).
+    @inline(__always)
+    static func zip3<C, T>(_ cond: Tensor, _ x: Tensor, _ y: Tensor, to dtype: DType, op: String,
+                           _ f: (C, T, T) -> T) -> Tensor {
+        let shape = broadcastShapes(broadcastShapes(cond.shape, x.shape, op: op), y.shape, op: op)
+        let out = Tensor.uninitialized(shape: shape, dtype: dtype)
+        let sc = cond.broadcastStrides(to: shape), sx = x.broadcastStrides(to: shape),
+            sy = y.broadcastStrides(to: shape)
+        let pc = cond.pointer(C.self), px = x.pointer(T.self), py = y.pointer(T.self), po = out.pointer(T.self)
+        withExtendedLifetime((cond, x, y)) {
+            var index = [Int](repeating: 0, count: shape.count)
+            for o in 0..<out.count {
+                var oc = 0, ox = 0, oy = 0
+                for d in 0..<shape.count { oc += index[d] * sc[d]; ox += index[d] * sx[d]; oy += index[d] * sy[d] }
+                po[o] = f(pc[oc], px[ox], py[oy])
+                var d = shape.count - 1
+                while d >= 0 {
+                    index[d] += 1
+                    if index[d] < shape[d] { break }
+                    index[d] = 0
+                    d -= 1
+                }
+            }
+        }
+        return out
+    }
+
+    /// Iterates over the rows (last dimension) of a broadcast iteration space of two inputs and a
+    /// contiguous output, giving element offsets of the row starts and the inner strides.
+    @inline(__always)
+    static func forEachRow(shape: [Int], strides: ([Int], [Int]),
+                           _ body: (Int, Int, Int, Int, Int, Int) -> Void) {
+        let rank = shape.count
+        if rank == 0 { body(0, 0, 0, 1, 0, 0); return }
+        let n = shape[rank - 1]
+        if n == 0 { return }
+        let ia = strides.0[rank - 1], ib = strides.1[rank - 1]
+        var rows = 1
+        for d in 0..<(rank - 1) { rows *= shape[d] }
+        var index = [Int](repeating: 0, count: Swift.max(rank - 1, 1))
+        var offA = 0, offB = 0
+        for row in 0..<rows {
+            body(offA, offB, row * n, n, ia, ib)
+            var d = rank - 2
+            while d >= 0 {
+                index[d] += 1
+                offA += strides.0[d]
+                offB += strides.1[d]
+                if index[d] < shape[d] { break }
+                offA -= strides.0[d] * shape[d]
+                offB -= strides.1[d] * shape[d]
+                index[d] = 0
+                d -= 1
+            }
+        }
+    }
+}
+
+/// The broadcast shape of two shapes (NumPy rules), or a trap naming the op and both shapes.
+
+func broadcastShapes(_ a: [Int], _ b: [Int], op: String) -> [Int] {
+    if a == b { return a }
+    let rank = Swift.max(a.count, b.count)
+    var out = [Int](repeating: 1, count: rank)
+    for i in 0..<rank {
+        let da = i < rank - a.count ? 1 : a[i - (rank - a.count)]
+        let db = i < rank - b.count ? 1 : b[i - (rank - b.count)]
+        if da == db || db == 1 { out[i] = da } else if da == 1 { out[i] = db } else {
+            fatalError("\(op): shapes \(a) and \(b) cannot be broadcast together (dimension \(i): \(da) vs \(db))")
+        }
+    }
+    return out
+}
+
+extension Tensor {
+    /// Strides that read this tensor as if broadcast to `shape` (0 along broadcast dimensions).
+    
+    func broadcastStrides(to target: [Int]) -> [Int] {
+        let pad = target.count - shape.count
+        var s = [Int](repeating: 0, count: target.count)
+        for i in 0..<shape.count where shape[i] != 1 || target[i + pad] == 1 {
+            s[i + pad] = shape[i] == 1 ? 0 : strides[i]
+        }
+        return s
+    }
+
+    /// A contiguous tensor with the same values (`self` when already contiguous).
+    public func contiguous() -> Tensor {
+        if isContiguous { return self }
+        return Kernels.copyToContiguous(self)
+    }
+}
+
+extension Kernels {
+    /// Copies any strided view into a new contiguous tensor.
+    
+    static func copyToContiguous(_ x: Tensor) -> Tensor {
+        var out = Tensor.uninitialized(shape: x.shape, dtype: x.dtype)
+        switch x.dtype.byteSize {
+        case 8: copyStrided(x, UInt64.self, into: out)
+        case 4: copyStrided(x, UInt32.self, into: out)
+        default: copyStrided(x, UInt8.self, into: out)
+        }
+        out.node = nil
+        return out
+    }
+
+    @inline(__always)
+    static func copyStrided<T>(_ x: Tensor, _: T.Type, into out: Tensor) {
+        let src = x.pointer(T.self), dst = out.pointer(T.self)
+        let zeros = [Int](repeating: 0, count: x.rank)
+        withExtendedLifetime(x) {
+            forEachRow(shape: x.shape, strides: (x.strides, zeros)) { offA, _, offC, n, ia, _ in
+                if ia == 1 {
+                    (dst + offC).update(from: src + offA, count: n)
+                } else {
+                    for j in 0..<n { dst[offC + j] = src[offA + j * ia] }
+                }
+            }
+        }
+    }
+
+    /// Fills a contiguous tensor with one value.
+    @inline(__always)
+    static func fill<T>(_ out: Tensor, with value: T) {
+        out.pointer(T.self).initialize(repeating: value, count: out.count)
+    }
+}

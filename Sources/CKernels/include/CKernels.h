@@ -1,0 +1,53 @@
+/*
+ * CKernels: vectorised elementwise math for contiguous float32 / float64 arrays.
+ *
+ * Elementwise maps compute y[i] = f(x[i]) for 0 <= i < n.  y may equal x (in
+ * place); otherwise the two ranges must not overlap.  n <= 0 is a no-op, and the
+ * pointers are not touched then (they may be NULL).  Results do not depend on n
+ * or on alignment.  On x86-64 every function is built in three versions
+ * (x86-64-v4 / AVX-512, x86-64-v3 / AVX2+FMA, baseline SSE2) and the best one for
+ * the running CPU is picked once, at load time.  No compiler flags are needed.
+ *
+ * Accuracy (max error over the test sets, see Sources/CKernels/vecmath.c):
+ * float64 within 2 ulp of glibc, float32 within 3 ulp of the correctly rounded
+ * result; IEEE special values (+-0, +-inf, NaN, overflow, subnormal results)
+ * follow C99 Annex F.
+ */
+#ifndef CKERNELS_H
+#define CKERNELS_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+void ag_exp_f32(const float *x, float *y, long n);
+void ag_exp_f64(const double *x, double *y, long n);
+
+/* log(0) = -inf, log(x < 0) = NaN, log(inf) = inf. */
+void ag_log_f32(const float *x, float *y, long n);
+void ag_log_f64(const double *x, double *y, long n);
+
+void ag_tanh_f32(const float *x, float *y, long n);
+void ag_tanh_f64(const double *x, double *y, long n);
+
+/* 1 / (1 + exp(-x)), accurate in both tails (sigmoid(-800) = 0, sigmoid(40) = 1). */
+void ag_sigmoid_f32(const float *x, float *y, long n);
+void ag_sigmoid_f64(const double *x, double *y, long n);
+
+void ag_expm1_f32(const float *x, float *y, long n);
+void ag_expm1_f64(const double *x, double *y, long n);
+
+void ag_log1p_f32(const float *x, float *y, long n);
+void ag_log1p_f64(const double *x, double *y, long n);
+
+/* Sum of x[0..n), accumulated in double (blocked 32-lane sums, blocks combined
+ * pairwise: error <= ~(128 + log2(n)) ulp of sum|x|).  The result is the same on
+ * every CPU; it is 0 for n <= 0. */
+double ag_sum_f32(const float *x, long n);
+double ag_sum_f64(const double *x, long n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CKERNELS_H */
