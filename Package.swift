@@ -33,14 +33,16 @@ let package = Package(
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),
+        // The seeds' examples (HIPS autograd / torch-autograd), shared by the CLI and the tests.
+        .target(name: "AutogradExamples", dependencies: ["Autograd"]),
         .executableTarget(
             name: "autograd",
             dependencies: [
-                "Autograd",
+                "Autograd", "AutogradExamples",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "AutogradTests", dependencies: ["Autograd", "CKernels"]),
+        .testTarget(name: "AutogradTests", dependencies: ["Autograd", "AutogradExamples", "CKernels"]),
     ],
     swiftLanguageModes: [.v6]
 )
