@@ -48,13 +48,12 @@ public final class UnaryPrimitive: Sendable {
     }
     
     func applyTraced(_ x: Tensor) -> Tensor {
-        let level = x.liveLevel
-        let (xp, parent) = x.unwrapped(at: level)
-        let ans = self(xp)
-        guard parent >= 0, ans.dtype.isFloatingPoint else { return ans }
-        let trace = x.strippingDeadTraces.node!.trace
-        return trace.record(UnaryNode(op: self, x: xp, parent: parent,
-                                      trace: trace, index: trace.nodes.count, primal: ans))
+        guard let n = x.liveNode else { return forward(x.primalData) }
+        let ans = self(n.primal)
+        guard ans.dtype.isFloatingPoint else { return ans }
+        let trace = n.trace
+        let node = UnaryNode(op: self, x: n.primal, parent: n.index, trace: trace, index: trace.nodes.count, primal: ans)
+        return trace.record(node, ans)
     }
 }
 
@@ -100,16 +99,23 @@ public final class BinaryPrimitive: Sendable {
     }
     
     func applyTraced(_ x: Tensor, _ y: Tensor) -> Tensor {
-        let lx = x.liveLevel, ly = y.liveLevel
-        let level = Swift.max(lx, ly)
-        if level == 0 { return forward(x.primalData, y.primalData) }
-        let (xp, px) = x.unwrapped(at: level)
-        let (yp, py) = y.unwrapped(at: level)
+        let nx = x.liveNode, ny = y.liveNode
+        let lx = nx?.trace.level ?? 0, ly = ny?.trace.level ?? 0
+        if lx == 0 && ly == 0 { return forward(x.primalData, y.primalData) }
+        let xp: Tensor, px: Int, yp: Tensor, py: Int, trace: Trace
+        if lx >= ly {
+            let n = nx.unsafelyUnwrapped
+            xp = n.primal; px = n.index; trace = n.trace
+            if ly == lx { let m = ny.unsafelyUnwrapped; yp = m.primal; py = m.index } else { yp = y.strippingDeadTraces; py = -1 }
+        } else {
+            let m = ny.unsafelyUnwrapped
+            yp = m.primal; py = m.index; trace = m.trace
+            xp = x.strippingDeadTraces; px = -1
+        }
         let ans = self(xp, yp)
         guard ans.dtype.isFloatingPoint else { return ans }
-        let trace = (lx == level ? x : y).strippingDeadTraces.node!.trace
-        return trace.record(BinaryNode(op: self, x: xp, y: yp, px: px, py: py,
-                                       trace: trace, index: trace.nodes.count, primal: ans))
+        let node = BinaryNode(op: self, x: xp, y: yp, px: px, py: py, trace: trace, index: trace.nodes.count, primal: ans)
+        return trace.record(node, ans)
     }
 }
 
@@ -155,7 +161,7 @@ public final class NaryPrimitive: Sendable {
         let ans = self(primals)
         guard ans.dtype.isFloatingPoint, let trace else { return ans }
         return trace.record(NaryNode(op: self, args: primals, parents: parents,
-                                     trace: trace, index: trace.nodes.count, primal: ans))
+                                     trace: trace, index: trace.nodes.count, primal: ans), ans)
     }
 
     /// Applies the op to the given arguments.

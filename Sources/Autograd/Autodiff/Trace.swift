@@ -15,8 +15,8 @@ private let traceLevels = Atomic<Int>(0)
 
 final class Trace: @unchecked Sendable {
     let level: Int
-    var isActive = true
-    var nodes: [Node] = []
+    @exclusivity(unchecked) var isActive = true
+    @exclusivity(unchecked) var nodes: [Node] = []
 
     init() {
         level = traceLevels.add(1, ordering: .relaxed).newValue
@@ -25,16 +25,15 @@ final class Trace: @unchecked Sendable {
 
     /// Marks `value` as an input of the differentiated function.
     func makeInput(_ value: Tensor) -> Tensor {
-        record(Node(trace: self, index: nodes.count, primal: value))
+        record(Node(trace: self, index: nodes.count, primal: value), value)
     }
 
     /// Appends `node` and returns the traced tensor it stands for.
     
-    func record(_ node: Node) -> Tensor {
+    @inline(__always)
+    func record(_ node: Node, _ primal: Tensor) -> Tensor {
         nodes.append(node)
-        var t = node.primal
-        t.node = node
-        return t
+        return Tensor(buffer: primal.buffer, node: node)
     }
 
     /// Runs the backward pass from `output` (which must have one element) and returns the
@@ -103,6 +102,14 @@ func accumulate(_ g: Tensor, at index: Int, into cotangents: inout [Tensor?]) {
 }
 
 extension Tensor {
+    /// This tensor's node if its trace is live, stripping links to finished traces.
+    @inline(__always)
+    var liveNode: Node? {
+        guard let n = node else { return nil }
+        if n.trace.isActive { return n }
+        return strippingDeadTraces.node
+    }
+
     /// The innermost live trace level of this tensor (0 for a constant), stripping links to
     /// finished traces.
     

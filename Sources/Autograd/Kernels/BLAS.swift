@@ -49,7 +49,7 @@ extension Kernels {
         let out = Tensor.uninitialized(shape: batch + [m, n], dtype: x.dtype)
         let count = batch.reduce(1, *)
         if count == 1 {
-            gemm(x.matrixView(batch: []), y.matrixView(batch: []), into: out.storage.base, dtype: x.dtype)
+            gemm(x.matrixView(batch: []), y.matrixView(batch: []), into: out.rawPointer, dtype: x.dtype)
             return out
         }
         let xb = x.view(shape: batch + [m, k], strides: x.broadcastStrides(to: batch + [m, k]), offset: x.offset)
@@ -57,7 +57,7 @@ extension Kernels {
         var index = [Int](repeating: 0, count: batch.count)
         for i in 0..<count {
             gemm(xb.matrixView(batch: index), yb.matrixView(batch: index),
-                 into: out.storage.base + i * m * n * x.dtype.byteSize, dtype: x.dtype)
+                 into: out.rawPointer + i * m * n * x.dtype.byteSize, dtype: x.dtype)
             var d = batch.count - 1
             while d >= 0 {
                 index[d] += 1

@@ -40,6 +40,11 @@ extension Kernels {
     @inline(__always)
     static func zip<T, R>(_ x: Tensor, _ y: Tensor, to dtype: DType, op: String,
                           _ f: (T, T) -> R) -> Tensor {
+        if x.rank == 0 && y.rank == 0 {
+            let out = Tensor.uninitialized(like: x, dtype: dtype)
+            out.pointer(R.self).initialize(to: f(x.pointer(T.self).pointee, y.pointer(T.self).pointee))
+            return out
+        }
         if x.shape == y.shape && x.isContiguous && y.isContiguous {
             let out = Tensor.uninitialized(like: x, dtype: dtype)
             let a = x.pointer(T.self), b = y.pointer(T.self), c = out.pointer(R.self)

@@ -126,9 +126,7 @@ extension Tensor {
     /// A view with dimensions permuted (no copy, no tracing).
     
     func permutedView(_ perm: [Int]) -> Tensor {
-        var t = Tensor(storage: storage, shape: perm.map { shape[$0] }, strides: perm.map { strides[$0] },
-                       offset: offset, dtype: dtype)
-        t.node = nil
-        return t
+        let s = strides
+        return Tensor(viewing: self, shape: perm.map { shape[$0] }, strides: perm.map { s[$0] }, offset: offset)
     }
 }

@@ -158,7 +158,7 @@ extension Kernels {
         let outShape = Array(x.shape[..<axis]) + indices.shape + Array(x.shape[(axis + 1)...])
         let out = Tensor.uninitialized(shape: outShape, dtype: x.dtype)
         let es = x.dtype.byteSize
-        let src = xc.storage.base + xc.offset * es, dst = out.storage.base
+        let src = xc.rawPointer, dst = out.rawPointer
         withExtendedLifetime(xc) {
             for o in 0..<outer {
                 for (j, k) in idx.enumerated() {

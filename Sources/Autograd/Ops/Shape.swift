@@ -21,8 +21,7 @@ extension Tensor {
     
     func reshapedData(_ newShape: [Int]) -> Tensor {
         let c = primalData.contiguous()
-        return Tensor(contiguous: c.storage, shape: newShape, dtype: dtype, count: count,
-                      strides: Tensor.contiguousStrides(newShape), offset: c.offset)
+        return Tensor(viewing: c, shape: newShape, strides: Tensor.contiguousStrides(newShape), offset: c.offset)
     }
 
     /// Untraced removal of size-1 dimensions at `axes`.
@@ -30,16 +29,9 @@ extension Tensor {
         reshapedData(shape.enumerated().filter { !axes.contains($0.offset) }.map(\.element))
     }
 
-    init(contiguous storage: Storage, shape: [Int], dtype: DType, count: Int, strides: [Int], offset: Int) {
-        self.init(contiguous: storage, shape: shape, dtype: dtype, count: count, strides: strides)
-        if offset != 0 {
-            self = Tensor(storage: storage, shape: shape, strides: strides, offset: offset, dtype: dtype)
-        }
-    }
-
     /// A view with the given strides and offset into the same storage (untraced).
     func view(shape: [Int], strides: [Int], offset: Int) -> Tensor {
-        Tensor(storage: storage, shape: shape, strides: strides, offset: offset, dtype: dtype)
+        Tensor(viewing: self, shape: shape, strides: strides, offset: offset)
     }
 }
 

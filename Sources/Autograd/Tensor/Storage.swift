@@ -1,59 +1,87 @@
 import Synchronization
 
-/// The reference-counted memory behind one or more ``Tensor`` views.
+/// The immutable description and memory of one tensor value: its layout (shape, strides, offset,
+/// dtype) and, for a freshly computed tensor, its elements.
 ///
-/// Small buffers live in the object's own tail allocation (one `malloc` per tensor); large ones come
-/// from ``BufferPool``, which keeps recently freed large buffers for reuse so that a steady-state
-/// training step neither calls `mmap` nor page-faults fresh memory on every op.
-
-final class Storage: ManagedBuffer<Storage.Header, SIMD4<Double>> {
-    
+/// A tensor is a single reference to one of these, so copying a ``Tensor`` costs one retain, and a
+/// small result (a scalar, a short vector) costs one allocation: the elements live in the object's
+/// tail. Large element buffers come from ``BufferPool`` instead, which recycles them so that a
+/// steady-state training step neither maps nor page-faults fresh memory. A view (slice, transpose,
+/// broadcast) is a new, element-less `TensorBuffer` that keeps the buffer owning the memory alive.
+final class TensorBuffer: ManagedBuffer<TensorBuffer.Header, SIMD4<Double>> {
     struct Header {
+        /// Start of the memory (element 0 of the storage, before `offset`).
         var base: UnsafeMutableRawPointer
-        var byteCount: Int
+        var shape: [Int]
+        var strides: [Int]
+        /// Position of the first element within the memory, in elements.
+        var offset: Int
+        var count: Int
+        var dtype: DType
+        var isContiguous: Bool
+        /// Whether `base` came from the pool (and must go back to it).
         var pooled: Bool
+        var byteCount: Int
+        /// The buffer that owns the memory, for views.
+        var owner: TensorBuffer?
     }
 
-    /// Bytes at or above which buffers come from the pool instead of the tail allocation.
+    /// The header, read in place (no copy of the whole header per access).
+    var layout: UnsafeMutablePointer<Header> { withUnsafeMutablePointerToHeader { $0 } }
+
+    /// Bytes at or above which element memory comes from the pool instead of the tail allocation.
     static let poolThreshold = 1 << 15
 
-    /// Allocates uninitialised storage of `byteCount` bytes (32-byte aligned).
-    static func allocate(byteCount: Int) -> Storage {
+    /// A new contiguous buffer with uninitialised elements.
+    static func allocate(shape: [Int], strides: [Int], count: Int, dtype: DType) -> TensorBuffer {
+        let byteCount = count * dtype.byteSize
         if byteCount >= poolThreshold {
-            let buffer = BufferPool.shared.take(byteCount: byteCount)
-            let object = Storage.create(minimumCapacity: 0) { _ in
-                Header(base: buffer, byteCount: byteCount, pooled: true)
+            let memory = BufferPool.shared.take(byteCount: byteCount)
+            let object = TensorBuffer.create(minimumCapacity: 0) { _ in
+                Header(base: memory, shape: shape, strides: strides, offset: 0, count: count, dtype: dtype,
+                       isContiguous: true, pooled: true, byteCount: byteCount, owner: nil)
             }
-            return unsafeDowncast(object, to: Storage.self)
+            return unsafeDowncast(object, to: TensorBuffer.self)
         }
-        let vectors = (byteCount + 31) / 32
-        let object = Storage.create(minimumCapacity: Swift.max(vectors, 1)) { _ in
-            Header(base: UnsafeMutableRawPointer(bitPattern: 1)!, byteCount: byteCount, pooled: false)
+        let object = TensorBuffer.create(minimumCapacity: Swift.max((byteCount + 31) / 32, 1)) { _ in
+            Header(base: UnsafeMutableRawPointer(bitPattern: 32)!, shape: shape, strides: strides, offset: 0,
+                   count: count, dtype: dtype, isContiguous: true, pooled: false, byteCount: byteCount, owner: nil)
         }
-        let storage = unsafeDowncast(object, to: Storage.self)
-        storage.header.base = storage.withUnsafeMutablePointerToElements { UnsafeMutableRawPointer($0) }
-        return storage
+        let buffer = unsafeDowncast(object, to: TensorBuffer.self)
+        buffer.header.base = buffer.withUnsafeMutablePointerToElements { UnsafeMutableRawPointer($0) }
+        return buffer
     }
 
-    var base: UnsafeMutableRawPointer { header.base }
-    var byteCount: Int { header.byteCount }
+    /// A view of `source`'s memory with another layout.
+    static func view(of source: TensorBuffer, shape: [Int], strides: [Int], offset: Int, count: Int,
+                     isContiguous: Bool) -> TensorBuffer {
+        let h = source.header
+        let owner = h.owner ?? source
+        let object = TensorBuffer.create(minimumCapacity: 0) { _ in
+            Header(base: h.base, shape: shape, strides: strides, offset: offset, count: count, dtype: h.dtype,
+                   isContiguous: isContiguous, pooled: false, byteCount: 0, owner: owner)
+        }
+        return unsafeDowncast(object, to: TensorBuffer.self)
+    }
 
     deinit {
-        if header.pooled { BufferPool.shared.give(header.base, byteCount: header.byteCount) }
+        // The header itself is destroyed by ManagedBuffer; only pooled memory needs handing back.
+        withUnsafeMutablePointerToHeader { h in
+            if h.pointee.pooled { BufferPool.shared.give(h.pointee.base, byteCount: h.pointee.byteCount) }
+        }
     }
 }
 
-/// A cache of large, recently freed buffers, keyed by exact size.
+/// A cache of large, recently freed element buffers, keyed by exact size.
 ///
 /// Training loops allocate the same large shapes every step; handing the same buffers back avoids
 /// the kernel's page-fault and zeroing cost on every step. The cache is bounded (``limitBytes``).
-
 final class BufferPool: Sendable {
     static let shared = BufferPool()
     private let free = Mutex<(buffers: [Int: [UInt]], bytes: Int)>(([:], 0))
     /// Upper bound on the bytes kept for reuse.
     let limitBytes = 1 << 30
-    
+
     func take(byteCount: Int) -> UnsafeMutableRawPointer {
         let cached: UInt? = free.withLock { state in
             guard let p = state.buffers[byteCount]?.popLast() else { return nil }
@@ -63,7 +91,7 @@ final class BufferPool: Sendable {
         if let cached, let p = UnsafeMutableRawPointer(bitPattern: cached) { return p }
         return UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 64)
     }
-    
+
     func give(_ pointer: UnsafeMutableRawPointer, byteCount: Int) {
         let kept = free.withLock { state -> Bool in
             guard state.bytes + byteCount <= limitBytes else { return false }

@@ -139,8 +139,7 @@ extension Tensor: ExpressibleByFloatLiteral, ExpressibleByIntegerLiteral, Expres
         for (i, e) in elements.enumerated() {
             let c = e.contiguous()
             withExtendedLifetime(c) {
-                (result.storage.base + i * bytes).copyMemory(
-                    from: c.storage.base + c.offset * dtype.byteSize, byteCount: bytes)
+                (result.rawPointer + i * bytes).copyMemory(from: c.rawPointer, byteCount: bytes)
             }
         }
         result.node = nil

@@ -1,7 +1,7 @@
 /// An n-dimensional array of numbers that records the operations applied to it when it is being
 /// differentiated.
 ///
-/// A tensor is a strided, row-major view into reference-counted ``Storage``: slicing, transposing and
+/// A tensor is a strided, row-major view into reference-counted memory: slicing, transposing and
 /// broadcasting make new views without copying. It has value semantics — no public operation mutates
 /// a tensor in place — and is `Sendable`.
 ///
@@ -15,72 +15,56 @@
 /// from its arguments carry a link to the trace that records them; everything about them — shape,
 /// dtype, values — reads as usual.
 public struct Tensor: @unchecked Sendable {
-    let storage: Storage
-    /// The size of each dimension; `[]` for a 0-d (scalar) tensor.
-    public let shape: [Int]
-    /// Distance, in elements, between consecutive entries along each dimension.
-    public let strides: [Int]
-    /// Position, in elements, of the first entry within the storage.
-    let offset: Int
-    /// The total number of elements (the product of ``shape``).
-    public let count: Int
-    /// The element type.
-    public let dtype: DType
-    /// Whether the elements are laid out densely in row-major order starting at `offset`.
-    public let isContiguous: Bool
+    /// Layout and memory (one reference: copying a tensor costs one retain).
+    let buffer: TensorBuffer
     /// The trace node if this tensor is a value being differentiated; `nil` for a constant.
     var node: Node?
 
-    /// Creates a view; `isContiguous` and `count` are derived from `shape` and `strides`.
-    
-    init(storage: Storage, shape: [Int], strides: [Int], offset: Int, dtype: DType) {
-        self.storage = storage
-        self.shape = shape
-        self.strides = strides
-        self.offset = offset
-        self.dtype = dtype
+    init(buffer: TensorBuffer, node: Node? = nil) {
+        self.buffer = buffer
+        self.node = node
+    }
+
+    /// A view with the given layout into `source`'s memory.
+    init(viewing source: Tensor, shape: [Int], strides: [Int], offset: Int) {
         var n = 1
         for s in shape { n &*= s }
-        self.count = n
-        self.isContiguous = Tensor.isRowMajor(shape: shape, strides: strides)
-        self.node = nil
+        buffer = TensorBuffer.view(of: source.buffer, shape: shape, strides: strides, offset: offset, count: n,
+                                   isContiguous: Tensor.isRowMajor(shape: shape, strides: strides))
+        node = nil
     }
 
-    /// A contiguous view over the whole of `storage`.
-    
-    init(contiguous storage: Storage, shape: [Int], dtype: DType, count: Int, strides: [Int]) {
-        self.storage = storage
-        self.shape = shape
-        self.strides = strides
-        self.offset = 0
-        self.dtype = dtype
-        self.count = count
-        self.isContiguous = true
-        self.node = nil
-    }
+    /// The size of each dimension; `[]` for a 0-d (scalar) tensor.
+    public var shape: [Int] { buffer.layout.pointee.shape }
+    /// Distance, in elements, between consecutive entries along each dimension.
+    public var strides: [Int] { buffer.layout.pointee.strides }
+    /// Position, in elements, of the first entry within the memory.
+    var offset: Int { buffer.layout.pointee.offset }
+    /// The total number of elements (the product of ``shape``).
+    public var count: Int { buffer.layout.pointee.count }
+    /// The element type.
+    public var dtype: DType { buffer.layout.pointee.dtype }
+    /// Whether the elements are laid out densely in row-major order.
+    public var isContiguous: Bool { buffer.layout.pointee.isContiguous }
 
     /// Allocates an uninitialised contiguous tensor.
-    
     static func uninitialized(shape: [Int], dtype: DType) -> Tensor {
         var n = 1
         for s in shape { n &*= s }
-        let storage = Storage.allocate(byteCount: n * dtype.byteSize)
-        return Tensor(contiguous: storage, shape: shape, dtype: dtype, count: n,
-                      strides: shape.isEmpty ? shape : Tensor.contiguousStrides(shape))
+        return Tensor(buffer: .allocate(shape: shape, strides: shape.isEmpty ? shape : Tensor.contiguousStrides(shape),
+                                        count: n, dtype: dtype))
     }
 
-    /// Allocates an uninitialised contiguous tensor shaped like `like` (sharing its shape and
-    /// stride arrays when `like` is contiguous, so no array is allocated).
-    
+    /// Allocates an uninitialised contiguous tensor shaped like `other` (sharing its shape and
+    /// stride arrays when `other` is contiguous, so no array is allocated).
     static func uninitialized(like other: Tensor, dtype: DType? = nil) -> Tensor {
-        let dt = dtype ?? other.dtype
-        let storage = Storage.allocate(byteCount: other.count * dt.byteSize)
-        return Tensor(contiguous: storage, shape: other.shape, dtype: dt, count: other.count,
-                      strides: other.isContiguous ? other.strides : Tensor.contiguousStrides(other.shape))
+        let h = other.buffer.layout
+        return Tensor(buffer: .allocate(shape: h.pointee.shape,
+                                        strides: h.pointee.isContiguous ? h.pointee.strides : Tensor.contiguousStrides(h.pointee.shape),
+                                        count: h.pointee.count, dtype: dtype ?? h.pointee.dtype))
     }
 
     /// Row-major strides for `shape`.
-    
     static func contiguousStrides(_ shape: [Int]) -> [Int] {
         if shape.isEmpty { return [] }
         var strides = [Int](repeating: 1, count: shape.count)
@@ -91,7 +75,7 @@ public struct Tensor: @unchecked Sendable {
         }
         return strides
     }
-    
+
     static func isRowMajor(shape: [Int], strides: [Int]) -> Bool {
         var expected = 1
         for i in stride(from: shape.count - 1, through: 0, by: -1) where shape[i] != 1 {
@@ -102,24 +86,27 @@ public struct Tensor: @unchecked Sendable {
     }
 
     /// The number of dimensions.
-    public var rank: Int { shape.count }
+    public var rank: Int { buffer.layout.pointee.shape.count }
 
     /// Whether this tensor is being traced by an active differential operator.
     public var isTraced: Bool { node?.isLive ?? false }
 
-    /// Typed pointer to the first element (valid while `storage` is alive).
-    
+    /// Typed pointer to the first element (valid while `buffer` is alive).
     func pointer<T>(_: T.Type) -> UnsafeMutablePointer<T> {
-        storage.base.assumingMemoryBound(to: T.self) + offset
+        let h = buffer.layout
+        return h.pointee.base.assumingMemoryBound(to: T.self) + h.pointee.offset
+    }
+
+    /// Raw pointer to the first element.
+    var rawPointer: UnsafeMutableRawPointer {
+        let h = buffer.layout
+        return h.pointee.base + h.pointee.offset * h.pointee.dtype.byteSize
     }
 
     /// The data of this tensor with every trace link removed.
-    
     var primalData: Tensor {
         guard node != nil else { return self }
-        var t = self
-        t.node = nil
-        return t
+        return Tensor(buffer: buffer)
     }
 }
 
@@ -160,7 +147,7 @@ extension Tensor {
     
     public var scalar: Double {
         precondition(count == 1, "scalar: tensor of shape \(shape) has \(count) elements, not 1")
-        return withExtendedLifetime(storage) {
+        return withExtendedLifetime(buffer) {
             switch dtype {
             case .float32: return Double(pointer(Float.self).pointee)
             case .float64: return pointer(Double.self).pointee
@@ -175,7 +162,7 @@ extension Tensor {
     public func item<T: TensorScalar>(as type: T.Type = Double.self) -> T {
         if T.self == Int.self, dtype == .int64 {
             precondition(count == 1, "item: tensor of shape \(shape) has \(count) elements, not 1")
-            return withExtendedLifetime(storage) { pointer(Int.self).pointee as! T }
+            return withExtendedLifetime(buffer) { pointer(Int.self).pointee as! T }
         }
         return T(fromDouble: scalar)
     }
