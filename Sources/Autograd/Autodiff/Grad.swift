@@ -10,12 +10,12 @@ func reverseDifferentiate<P: ParameterTree, Aux>(_ x: P, _ f: (P) -> (Tensor, Au
     var inputs: [Int] = []
     var traced = x
     traced.updateTensors { leaf in
-        precondition(leaf.dtype.isFloatingPoint, "\(op): can only differentiate with respect to floating-point tensors, got \(leaf.dtype) of shape \(leaf.shape)")
+        require(leaf.dtype.isFloatingPoint, "\(op): can only differentiate with respect to floating-point tensors, got \(leaf.dtype) of shape \(leaf.shape)")
         leaf = trace.makeInput(leaf)
         inputs.append(leaf.node!.index)
     }
     let (out, aux) = f(traced)
-    precondition(out.count == 1, "\(op): the function must return a single value (one element) to be differentiated, got shape \(out.shape); use vjp or sum it first")
+    require(out.count == 1, "\(op): the function must return a single value (one element) to be differentiated, got shape \(out.shape); use vjp or sum it first")
     let cotangents = trace.backward(from: out)
     var k = 0
     var gradient = x

@@ -132,7 +132,7 @@ struct StructFields<Root>: @unchecked Sendable {
             if let f = make(String(cString: name), keyPath) { fields.append(f) }
             return true
         }
-        precondition(ok, "ParameterTree: \(type) is not a struct; conform it by implementing updateTensors(_:) and forEachNamedTensor(prefix:_:)")
+        require(ok, "ParameterTree: \(type) is not a struct; conform it by implementing updateTensors(_:) and forEachNamedTensor(prefix:_:)")
         fieldCache.withLock { $0[key] = fields }
         return fields
     }

@@ -93,12 +93,20 @@ class Node: @unchecked Sendable {
 
 func accumulate(_ g: Tensor, at index: Int, into cotangents: inout [Tensor?]) {
     if index < 0 { return }
-    if let old = cotangents[index] {
-        cotangents[index] = nil
-        cotangents[index] = old.addingCotangent(g)
-    } else {
+    guard var old = cotangents[index] else {
         cotangents[index] = g
+        return
     }
+    cotangents[index] = nil
+    // Sum in place when the running total is an untraced buffer nobody else holds (the common
+    // case for a value used several times): no allocation and one memory pass fewer.
+    if old.node == nil, g.node == nil, old.count >= 4096, old.dtype == g.dtype, old.shape == g.shape,
+       old.buffer.layout.pointee.owner == nil, isKnownUniquelyReferenced(&old.buffer) {
+        Kernels.addInPlace(old, g)
+        cotangents[index] = old
+        return
+    }
+    cotangents[index] = old.addingCotangent(g)
 }
 
 extension Tensor {

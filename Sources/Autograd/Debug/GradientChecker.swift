@@ -123,6 +123,9 @@ public struct GradientCheckResult: Sendable, CustomStringConvertible {
 /// checkGradients({ p in matmul(p[0], p[1]) }, at: [Tensor.randn([2, 3]), Tensor.randn([3, 4])])
 /// ```
 ///
+/// Only reverse mode (the VJP rules) is checked; the JVP rules are to be checked the same way
+/// (`⟨u, jvp(v)⟩` against finite differences) once forward mode is exposed.
+///
 /// Keep the arguments inside the function's domain and away from its kinks (`abs` at 0, ties of
 /// `max`) by more than `eps`: finite differences across a kink do not measure a derivative.
 ///
@@ -179,7 +182,7 @@ typealias GradientCheckFunction = ([Tensor]) -> [Tensor]
 /// `x` with every leaf converted to a float64 constant.
 private func float64Leaves<P: ParameterTree>(_ x: P) -> P {
     x.mapTensors { leaf in
-        precondition(leaf.dtype.isFloatingPoint,
+        require(leaf.dtype.isFloatingPoint,
                      "checkGradients: arguments must be floating-point tensors, got \(leaf.dtype) of shape \(leaf.shape)")
         return leaf.primalData.cast(to: .float64)
     }
@@ -234,7 +237,7 @@ private func vjpFunction(of F: @escaping GradientCheckFunction, inputCount n: In
 
 /// `⟨a, b⟩` for tensors of the same shape, in float64.
 private func innerProduct(_ a: Tensor, _ b: Tensor) -> Double {
-    precondition(a.shape == b.shape, "checkGradients: internal shape mismatch \(a.shape) vs \(b.shape)")
+    require(a.shape == b.shape, "checkGradients: internal shape mismatch \(a.shape) vs \(b.shape)")
     let x = a.doubles, y = b.doubles
     var s = 0.0
     for i in x.indices { s += x[i] * y[i] }
@@ -243,8 +246,8 @@ private func innerProduct(_ a: Tensor, _ b: Tensor) -> Double {
 
 func runGradientCheck(_ f: @escaping GradientCheckFunction, at xs: [Tensor], names: [String],
                       order: Int, eps: Double, rtol: Double, atol: Double, seed: UInt64) -> GradientCheckResult {
-    precondition(order >= 1, "checkGradients: order must be at least 1, got \(order)")
-    precondition(eps > 0, "checkGradients: eps must be positive, got \(eps)")
+    require(order >= 1, "checkGradients: order must be at least 1, got \(order)")
+    require(eps > 0, "checkGradients: eps must be positive, got \(eps)")
     var rng = SplitMix64(seed: seed)
     var checks: [GradientCheckResult.Check] = []
     var function = f
@@ -255,7 +258,7 @@ func runGradientCheck(_ f: @escaping GradientCheckFunction, at xs: [Tensor], nam
     for level in 1...order {
         let outputs = function(inputs)
         for y in outputs {
-            precondition(y.dtype.isFloatingPoint,
+            require(y.dtype.isFloatingPoint,
                          "checkGradients: \(label) returned a \(y.dtype) tensor of shape \(y.shape); it must return floating-point values")
         }
         let us = outputs.map { Tensor.randn($0.shape, seed: rng.next()) }

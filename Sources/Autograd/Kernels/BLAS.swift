@@ -43,7 +43,7 @@ extension Kernels {
         checkSameDType(x, y, op: "matmul")
         let m = x.shape[x.rank - 2], k = x.shape[x.rank - 1]
         let k2 = y.shape[y.rank - 2], n = y.shape[y.rank - 1]
-        precondition(k == k2, "matmul: inner dimensions differ, shapes \(x.shape) and \(y.shape)")
+        require(k == k2, "matmul: inner dimensions differ, shapes \(x.shape) and \(y.shape)")
         let batchX = Array(x.shape.dropLast(2)), batchY = Array(y.shape.dropLast(2))
         let batch = broadcastShapes(batchX, batchY, op: "matmul")
         let out = Tensor.uninitialized(shape: batch + [m, n], dtype: x.dtype)

@@ -221,6 +221,28 @@ extension Kernels {
         }
     }
 
+    /// `acc += g` for a contiguous float tensor `acc` that the caller owns exclusively.
+    static func addInPlace(_ acc: Tensor, _ g: Tensor) {
+        func run<T: TensorFloat>(_: T.Type) {
+            let a = acc.pointer(T.self)
+            if g.isContiguous {
+                let b = g.pointer(T.self)
+                Threading.forEachChunk(acc.count) { r in for i in r { a[i] += b[i] } }
+            } else {
+                let c = g.contiguous()
+                let b = c.pointer(T.self)
+                withExtendedLifetime(c) { Threading.forEachChunk(acc.count) { r in for i in r { a[i] += b[i] } } }
+            }
+        }
+        withExtendedLifetime(g) {
+            switch acc.dtype {
+            case .float32: run(Float.self)
+            case .float64: run(Double.self)
+            default: dtypeFailure("add", expected: "floating-point tensors", acc, g)
+            }
+        }
+    }
+
     /// Fills a contiguous tensor with one value.
     @inline(__always)
     static func fill<T>(_ out: Tensor, with value: T) {

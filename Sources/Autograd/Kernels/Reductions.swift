@@ -103,7 +103,7 @@ extension Kernels {
         let kept = (0..<rank).filter { $0 != axis }
         let moved = x.permutedView(kept + [axis]).contiguous().convertedData(to: .float64)
         let n = x.shape[axis]
-        precondition(n > 0, "\(largest ? "argmax" : "argmin"): axis \(axis) of shape \(x.shape) is empty")
+        require(n > 0, "\(largest ? "argmax" : "argmin"): axis \(axis) of shape \(x.shape) is empty")
         let outShape = kept.map { x.shape[$0] }
         let out = Tensor.uninitialized(shape: outShape, dtype: .int64)
         let src = moved.pointer(Double.self), dst = out.pointer(Int.self)

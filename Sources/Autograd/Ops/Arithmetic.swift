@@ -21,6 +21,8 @@ enum DivF: BinaryNumericFunction {
 enum PowF: BinaryNumericFunction {
     static func apply<T: TensorFloat>(_ x: T, _ y: T) -> T {
         if y == 2 { return x * x }
+        // Integral exponents work for negative bases too (and 0⁰ = 1), as in NumPy.
+        if let n = Int(exactly: y) { return T.pow(x, n) }
         return T.pow(x, y)
     }
 }
@@ -212,7 +214,7 @@ enum SelectOp {
     static let primitive = NaryPrimitive("where",
         forward: { a in
             let (c, x, y) = (a[0], a[1], a[2])
-            precondition(c.dtype == .bool, "where: condition must be a bool tensor, got \(c.dtype) of shape \(c.shape)")
+            require(c.dtype == .bool, "where: condition must be a bool tensor, got \(c.dtype) of shape \(c.shape)")
             checkSameDType(x, y, op: "where")
             switch x.dtype {
             case .float32: return Kernels.zip3(c, x, y, to: .float32, op: "where") { (b: Bool, p: Float, q: Float) in b ? p : q }

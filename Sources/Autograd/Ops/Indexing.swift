@@ -46,7 +46,8 @@ extension StrideTo: TensorIndexConvertible where Element == Int {
         let second = it.next()
         let all = Array(self)
         let step = second.map { $0 - first } ?? 1
-        return .range(first, all.last! + (step > 0 ? 1 : -1), step: step)
+        let end = all.last! + (step > 0 ? 1 : -1)
+        return .range(first, end < 0 ? nil : end, step: step)
     }
 }
 
@@ -58,8 +59,8 @@ struct SliceLayout: Sendable {
 
     init(source shape: [Int], strides: [Int], indices: [TensorIndex]) {
         let explicit = indices.filter { $0 != .newAxis && $0 != .ellipsis }.count
-        precondition(explicit <= shape.count, "subscript: \(explicit) indices for a tensor of shape \(shape)")
-        precondition(indices.filter { $0 == .ellipsis }.count <= 1, "subscript: more than one ellipsis")
+        require(explicit <= shape.count, "subscript: \(explicit) indices for a tensor of shape \(shape)")
+        require(indices.filter { $0 == .ellipsis }.count <= 1, "subscript: more than one ellipsis")
         var expanded: [TensorIndex] = []
         for i in indices {
             if i == .ellipsis {
@@ -77,13 +78,13 @@ struct SliceLayout: Sendable {
             case .index(let k):
                 let n = shape[d]
                 let kk = k < 0 ? k + n : k
-                precondition(kk >= 0 && kk < n, "subscript: index \(k) is out of range for dimension \(d) of shape \(shape)")
+                require(kk >= 0 && kk < n, "subscript: index \(k) is out of range for dimension \(d) of shape \(shape)")
                 offset += kk * strides[d]
                 d += 1
             case .all:
                 outShape.append(shape[d]); outStrides.append(strides[d]); d += 1
             case let .range(lo, hi, step):
-                precondition(step != 0, "subscript: slice step must not be zero")
+                require(step != 0, "subscript: slice step must not be zero")
                 let n = shape[d]
                 func clampBound(_ v: Int, _ lowest: Int, _ highest: Int) -> Int {
                     let w = v < 0 ? v + n : v
@@ -150,7 +151,7 @@ extension Kernels {
     /// `out[..., j, ...] = x[..., indices[j], ...]` along `axis`; `indices` may have any shape,
     /// which replaces dimension `axis`.
     static func gather(_ x: Tensor, indices: Tensor, axis: Int) -> Tensor {
-        precondition(indices.dtype == .int64, "gather: indices must be int64, got \(indices.dtype) of shape \(indices.shape)")
+        require(indices.dtype == .int64, "gather: indices must be int64, got \(indices.dtype) of shape \(indices.shape)")
         let idx = indices.scalars(as: Int.self)
         let n = x.shape[axis]
         let xc = x.contiguous()
@@ -163,7 +164,7 @@ extension Kernels {
             for o in 0..<outer {
                 for (j, k) in idx.enumerated() {
                     let kk = k < 0 ? k + n : k
-                    precondition(kk >= 0 && kk < n, "gather: index \(k) is out of range for dimension \(axis) of shape \(x.shape)")
+                    require(kk >= 0 && kk < n, "gather: index \(k) is out of range for dimension \(axis) of shape \(x.shape)")
                     (dst + ((o * idx.count + j) * inner) * es).copyMemory(
                         from: src + ((o * n + kk) * inner) * es, byteCount: inner * es)
                 }
@@ -233,7 +234,7 @@ extension Tensor {
         switch selector.dtype {
         case .int64: return gather(selector)
         case .bool:
-            precondition(selector.shape == shape || selector.shape == Array(shape.prefix(selector.rank)),
+            require(selector.shape == shape || selector.shape == Array(shape.prefix(selector.rank)),
                          "mask subscript: mask of shape \(selector.shape) does not match tensor of shape \(shape)")
             let lead = selector.count
             let flat = reshape([lead] + Array(shape[selector.rank...]))

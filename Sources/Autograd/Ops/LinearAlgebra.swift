@@ -16,9 +16,9 @@ extension Primitives {
 /// higher-rank operands are batch dimensions and broadcast. Runs on BLAS (`sgemm`/`dgemm`), reading
 /// transposed views without copying.
 public func matmul(_ x: Tensor, _ y: Tensor) -> Tensor {
-    precondition(x.rank >= 1 && y.rank >= 1, "matmul: operands must have rank ≥ 1, got shapes \(x.shape) and \(y.shape)")
+    require(x.rank >= 1 && y.rank >= 1, "matmul: operands must have rank ≥ 1, got shapes \(x.shape) and \(y.shape)")
     let xk = x.shape[x.rank - 1], yk = y.rank == 1 ? y.shape[0] : y.shape[y.rank - 2]
-    precondition(xk == yk, "matmul: inner dimensions differ, shapes \(x.shape) and \(y.shape)")
+    require(xk == yk, "matmul: inner dimensions differ, shapes \(x.shape) and \(y.shape)")
     if x.rank >= 2 && y.rank >= 2 { return Primitives.matmul(x, y) }
     let x2 = x.rank == 1 ? x.reshape([1, x.shape[0]]) : x
     let y2 = y.rank == 1 ? y.reshape([y.shape[0], 1]) : y

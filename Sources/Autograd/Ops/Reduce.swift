@@ -9,8 +9,8 @@ func normalizeAxes(_ axes: [Int]?, rank: Int, shape: [Int], op: String) -> [Int]
     var out: [Int] = []
     for a in axes {
         let n = a < 0 ? a + rank : a
-        precondition(n >= 0 && n < rank, "\(op): axis \(a) is out of range for a tensor of shape \(shape)")
-        precondition(!out.contains(n), "\(op): axis \(a) is repeated in \(axes)")
+        require(n >= 0 && n < rank, "\(op): axis \(a) is out of range for a tensor of shape \(shape)")
+        require(!out.contains(n), "\(op): axis \(a) is repeated in \(axes)")
         out.append(n)
     }
     return out.sorted()
@@ -93,7 +93,7 @@ extension Tensor {
     /// The largest element, or the largest along `axes` (ties share the gradient equally).
     public func max(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
         let a = normalizeAxes(axes, rank: rank, shape: shape, op: "max")
-        precondition(count > 0, "max: tensor of shape \(shape) is empty")
+        require(count > 0, "max: tensor of shape \(shape) is empty")
         return Primitives.reduction(.max, "max", axes: a, keepDims: keepDims)(self)
     }
     /// The largest element along one axis.
@@ -102,7 +102,7 @@ extension Tensor {
     /// The smallest element, or the smallest along `axes` (ties share the gradient equally).
     public func min(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
         let a = normalizeAxes(axes, rank: rank, shape: shape, op: "min")
-        precondition(count > 0, "min: tensor of shape \(shape) is empty")
+        require(count > 0, "min: tensor of shape \(shape) is empty")
         return Primitives.reduction(.min, "min", axes: a, keepDims: keepDims)(self)
     }
     /// The smallest element along one axis.

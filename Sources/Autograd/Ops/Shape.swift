@@ -6,13 +6,13 @@ extension Tensor {
     func resolvedShape(_ newShape: [Int], op: String) -> [Int] {
         var shape = newShape
         let unknown = shape.indices.filter { shape[$0] == -1 }
-        precondition(unknown.count <= 1, "\(op): at most one -1 allowed in \(newShape)")
+        require(unknown.count <= 1, "\(op): at most one -1 allowed in \(newShape)")
         let known = shape.filter { $0 != -1 }.reduce(1, *)
         if let u = unknown.first {
-            precondition(known > 0 && count % known == 0, "\(op): cannot reshape tensor of shape \(self.shape) (\(count) elements) to \(newShape)")
+            require(known > 0 && count % known == 0, "\(op): cannot reshape tensor of shape \(self.shape) (\(count) elements) to \(newShape)")
             shape[u] = count / known
         }
-        precondition(shape.allSatisfy { $0 >= 0 } && shape.reduce(1, *) == count,
+        require(shape.allSatisfy { $0 >= 0 } && shape.reduce(1, *) == count,
                      "\(op): cannot reshape tensor of shape \(self.shape) (\(count) elements) to \(newShape)")
         return shape
     }
@@ -56,7 +56,7 @@ extension Primitives {
         UnaryPrimitive("broadcast",
             forward: { x in
                 _ = broadcastShapes(x.shape, shape, op: "broadcast")
-                precondition(x.rank <= shape.count && broadcastShapes(x.shape, shape, op: "broadcast") == shape,
+                require(x.rank <= shape.count && broadcastShapes(x.shape, shape, op: "broadcast") == shape,
                              "broadcast: cannot broadcast shape \(x.shape) to \(shape)")
                 return x.view(shape: shape, strides: x.broadcastStrides(to: shape), offset: x.offset)
             },
@@ -95,7 +95,7 @@ extension Kernels {
     static func concat(_ parts: [Tensor], axis: Int) -> Tensor {
         let first = parts[0]
         for p in parts {
-            precondition(p.rank == first.rank && p.dtype == first.dtype &&
+            require(p.rank == first.rank && p.dtype == first.dtype &&
                          (0..<p.rank).allSatisfy { $0 == axis || p.shape[$0] == first.shape[$0] },
                          "concat: shapes \(parts.map(\.shape)) (dtypes \(parts.map(\.dtype))) do not match outside axis \(axis)")
         }
@@ -115,7 +115,7 @@ extension Kernels {
 
     /// Copies `src` into the (possibly strided) view `dst` of the same shape.
     static func copy(_ src: Tensor, into dst: Tensor) {
-        precondition(src.shape == dst.shape)
+        require(src.shape == dst.shape, "copy: source shape \(src.shape) differs from destination shape \(dst.shape)")
         switch src.dtype.byteSize {
         case 8: copyStridedToStrided(src, dst, UInt64.self)
         case 4: copyStridedToStrided(src, dst, UInt32.self)
@@ -163,7 +163,7 @@ extension Tensor {
 
     /// Dimensions reordered: dimension `i` of the result is dimension `perm[i]` of this tensor (a view).
     public func permute(_ perm: [Int]) -> Tensor {
-        precondition(perm.sorted() == Array(0..<rank), "permute: \(perm) is not a permutation of the axes of shape \(shape)")
+        require(perm.sorted() == Array(0..<rank), "permute: \(perm) is not a permutation of the axes of shape \(shape)")
         if perm == Array(0..<rank) { return self }
         return Primitives.permute(perm)(self)
     }
@@ -186,7 +186,7 @@ extension Tensor {
     /// A new dimension of size 1 inserted at `axis` (which may be `rank`, or negative).
     public func expandDims(_ axis: Int) -> Tensor {
         let a = axis < 0 ? axis + rank + 1 : axis
-        precondition(a >= 0 && a <= rank, "expandDims: axis \(axis) is out of range for shape \(shape)")
+        require(a >= 0 && a <= rank, "expandDims: axis \(axis) is out of range for shape \(shape)")
         var s = shape
         s.insert(1, at: a)
         return reshape(s)
@@ -196,7 +196,7 @@ extension Tensor {
     public func squeeze(axes: [Int]? = nil) -> Tensor {
         if let axes {
             let a = normalizeAxes(axes, rank: rank, shape: shape, op: "squeeze")
-            for i in a { precondition(shape[i] == 1, "squeeze: dimension \(i) of shape \(shape) has size \(shape[i]), not 1") }
+            for i in a { require(shape[i] == 1, "squeeze: dimension \(i) of shape \(shape) has size \(shape[i]), not 1") }
             return reshape(shape.enumerated().filter { !a.contains($0.offset) }.map(\.element))
         }
         return reshape(shape.filter { $0 != 1 })
@@ -213,11 +213,11 @@ extension Tensor {
     public func sumToShape(_ target: [Int]) -> Tensor {
         if target == shape { return self }
         let lead = rank - target.count
-        precondition(lead >= 0, "sumToShape: cannot reduce shape \(shape) to \(target)")
+        require(lead >= 0, "sumToShape: cannot reduce shape \(shape) to \(target)")
         var axes = Array(0..<lead)
         for (i, d) in target.enumerated() where d == 1 && shape[lead + i] != 1 { axes.append(lead + i) }
         for (i, d) in target.enumerated() {
-            precondition(d == shape[lead + i] || d == 1, "sumToShape: cannot reduce shape \(shape) to \(target)")
+            require(d == shape[lead + i] || d == 1, "sumToShape: cannot reduce shape \(shape) to \(target)")
         }
         let s = axes.isEmpty ? self : sum(axes: axes, keepDims: true)
         return s.reshape(target)
@@ -240,7 +240,7 @@ extension Tensor {
 
 /// Tensors joined along an existing `axis`.
 public func concat(_ tensors: [Tensor], axis: Int = 0) -> Tensor {
-    precondition(!tensors.isEmpty, "concat: needs at least one tensor")
+    require(!tensors.isEmpty, "concat: needs at least one tensor")
     let a = normalizeAxis(axis, rank: tensors[0].rank, shape: tensors[0].shape, op: "concat")
     if tensors.count == 1 { return tensors[0] }
     return Primitives.concat(axis: a)(tensors)
@@ -248,9 +248,9 @@ public func concat(_ tensors: [Tensor], axis: Int = 0) -> Tensor {
 
 /// Tensors of equal shape stacked along a new `axis`.
 public func stack(_ tensors: [Tensor], axis: Int = 0) -> Tensor {
-    precondition(!tensors.isEmpty, "stack: needs at least one tensor")
+    require(!tensors.isEmpty, "stack: needs at least one tensor")
     for t in tensors {
-        precondition(t.shape == tensors[0].shape, "stack: shapes \(tensors.map(\.shape)) differ")
+        require(t.shape == tensors[0].shape, "stack: shapes \(tensors.map(\.shape)) differ")
     }
     return concat(tensors.map { $0.expandDims(axis) }, axis: axis < 0 ? axis : axis)
 }
@@ -259,7 +259,7 @@ extension Tensor {
     /// Splits into `parts` equal pieces along `axis`.
     public func split(_ parts: Int, axis: Int = 0) -> [Tensor] {
         let a = normalizeAxis(axis, rank: rank, shape: shape, op: "split")
-        precondition(parts > 0 && shape[a] % parts == 0, "split: dimension \(a) of shape \(shape) does not divide into \(parts) parts")
+        require(parts > 0 && shape[a] % parts == 0, "split: dimension \(a) of shape \(shape) does not divide into \(parts) parts")
         let n = shape[a] / parts
         return (0..<parts).map { slice(axis: a, $0 * n, ($0 + 1) * n) }
     }
@@ -267,7 +267,7 @@ extension Tensor {
     /// Splits along `axis` into pieces of the given sizes.
     public func split(sizes: [Int], axis: Int = 0) -> [Tensor] {
         let a = normalizeAxis(axis, rank: rank, shape: shape, op: "split")
-        precondition(sizes.reduce(0, +) == shape[a], "split: sizes \(sizes) do not add up to dimension \(a) of shape \(shape)")
+        require(sizes.reduce(0, +) == shape[a], "split: sizes \(sizes) do not add up to dimension \(a) of shape \(shape)")
         var start = 0
         return sizes.map { n in
             defer { start += n }

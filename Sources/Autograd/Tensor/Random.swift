@@ -64,7 +64,7 @@ extension Tensor {
 
     /// Bernoulli samples: 1 with probability `p`, else 0 (element `i` uses draw `i` of `seed`).
     public static func bernoulli(_ shape: [Int], p: Double, seed: UInt64 = 0, dtype: DType = .float64) -> Tensor {
-        precondition((0...1).contains(p), "bernoulli: probability \(p) is outside [0, 1]")
+        require((0...1).contains(p), "bernoulli: probability \(p) is outside [0, 1]")
         var rng = SplitMix64(seed: seed)
         let n = shape.reduce(1, *)
         var values = [Double](repeating: 0, count: n)

@@ -8,10 +8,10 @@ extension Tensor {
         let shape = shape ?? [values.count]
         var n = 1
         for s in shape {
-            precondition(s >= 0, "Tensor(_:shape:): negative dimension in shape \(shape)")
+            require(s >= 0, "Tensor(_:shape:): negative dimension in shape \(shape)")
             n *= s
         }
-        precondition(n == values.count, "Tensor(_:shape:): \(values.count) values do not fill shape \(shape)")
+        require(n == values.count, "Tensor(_:shape:): \(values.count) values do not fill shape \(shape)")
         self = Tensor.uninitialized(shape: shape, dtype: T.dtype)
         let p = pointer(T.self)
         values.withUnsafeBufferPointer { p.initialize(from: $0.baseAddress!, count: n) }
@@ -63,7 +63,7 @@ extension Tensor {
 
     /// Evenly spaced values in `[start, end)` with spacing `step` (NumPy `arange`).
     public static func arange(_ start: Double, _ end: Double, step: Double = 1, dtype: DType = .float64) -> Tensor {
-        precondition(step != 0, "arange: step must not be zero")
+        require(step != 0, "arange: step must not be zero")
         let n = Swift.max(0, Int((end - start) / step).advanced(by: ((end - start) / step).rounded(.up) > Double(Int((end - start) / step)) ? 1 : 0))
         return Tensor((0..<n).map { start + Double($0) * step }, shape: [n]).cast(to: dtype)
     }
@@ -75,7 +75,7 @@ extension Tensor {
 
     /// `count` evenly spaced values from `start` to `end` inclusive (NumPy `linspace`).
     public static func linspace(_ start: Double, _ end: Double, count: Int, dtype: DType = .float64) -> Tensor {
-        precondition(count >= 0, "linspace: count must be non-negative, got \(count)")
+        require(count >= 0, "linspace: count must be non-negative, got \(count)")
         if count == 1 { return Tensor([start], shape: [1]).cast(to: dtype) }
         let step = (end - start) / Double(count - 1)
         let values = (0..<count).map { i in i == count - 1 ? end : start + Double(i) * step }
@@ -131,7 +131,7 @@ extension Tensor: ExpressibleByFloatLiteral, ExpressibleByIntegerLiteral, Expres
         }
         let first = elements[0]
         for e in elements {
-            precondition(e.shape == first.shape, "array literal: ragged nesting, element shapes \(first.shape) and \(e.shape)")
+            require(e.shape == first.shape, "array literal: ragged nesting, element shapes \(first.shape) and \(e.shape)")
         }
         let dtype = first.dtype
         var result = Tensor.uninitialized(shape: [elements.count] + first.shape, dtype: dtype)

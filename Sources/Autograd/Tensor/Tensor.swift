@@ -16,7 +16,7 @@
 /// dtype, values — reads as usual.
 public struct Tensor: @unchecked Sendable {
     /// Layout and memory (one reference: copying a tensor costs one retain).
-    let buffer: TensorBuffer
+    var buffer: TensorBuffer
     /// The trace node if this tensor is a value being differentiated; `nil` for a constant.
     var node: Node?
 
@@ -119,7 +119,7 @@ extension Tensor {
     public func withUnsafeBufferPointer<T: TensorScalar, R>(
         as type: T.Type, _ body: (UnsafeBufferPointer<T>) throws -> R
     ) rethrows -> R {
-        precondition(T.dtype == dtype, "withUnsafeBufferPointer: tensor has dtype \(dtype), not \(T.dtype)")
+        require(T.dtype == dtype, "withUnsafeBufferPointer: tensor has dtype \(dtype), not \(T.dtype)")
         let c = contiguous()
         return try withExtendedLifetime(c) {
             try body(UnsafeBufferPointer(start: c.pointer(T.self), count: c.count))
@@ -146,7 +146,7 @@ extension Tensor {
     /// - Precondition: the tensor has exactly one element.
     
     public var scalar: Double {
-        precondition(count == 1, "scalar: tensor of shape \(shape) has \(count) elements, not 1")
+        require(count == 1, "scalar: tensor of shape \(shape) has \(count) elements, not 1")
         return withExtendedLifetime(buffer) {
             switch dtype {
             case .float32: return Double(pointer(Float.self).pointee)
@@ -161,7 +161,7 @@ extension Tensor {
     
     public func item<T: TensorScalar>(as type: T.Type = Double.self) -> T {
         if T.self == Int.self, dtype == .int64 {
-            precondition(count == 1, "item: tensor of shape \(shape) has \(count) elements, not 1")
+            require(count == 1, "item: tensor of shape \(shape) has \(count) elements, not 1")
             return withExtendedLifetime(buffer) { pointer(Int.self).pointee as! T }
         }
         return T(fromDouble: scalar)
