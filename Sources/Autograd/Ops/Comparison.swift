@@ -28,12 +28,16 @@ extension Tensor {
     /// Compares one-element tensors: `if b > c { … }`.
     ///
     /// - Precondition: both tensors have exactly one element (use `.>` for elementwise comparison).
+    @_disfavoredOverload
     public static func > (x: Tensor, y: Tensor) -> Bool { x.scalar > y.scalar }
     /// Compares one-element tensors (see ``>(_:_:)``).
+    @_disfavoredOverload
     public static func < (x: Tensor, y: Tensor) -> Bool { x.scalar < y.scalar }
     /// Compares one-element tensors (see ``>(_:_:)``).
+    @_disfavoredOverload
     public static func >= (x: Tensor, y: Tensor) -> Bool { x.scalar >= y.scalar }
     /// Compares one-element tensors (see ``>(_:_:)``).
+    @_disfavoredOverload
     public static func <= (x: Tensor, y: Tensor) -> Bool { x.scalar <= y.scalar }
     /// Compares a one-element tensor with a number: `while abs(term) > 0.001 { … }`.
     public static func > (x: Tensor, y: Double) -> Bool { x.scalar > y }

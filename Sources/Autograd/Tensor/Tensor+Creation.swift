@@ -17,6 +17,9 @@ extension Tensor {
         values.withUnsafeBufferPointer { p.initialize(from: $0.baseAddress!, count: n) }
     }
 
+    /// The same tensor; lets nested literals be written as `Tensor([[1, 2], [3, 4]])`.
+    public init(_ other: Tensor) { self = other }
+
     /// A 0-d tensor holding `value`.
     public init<T: TensorScalar>(_ value: T) {
         self = Tensor.uninitialized(shape: [], dtype: T.dtype)
