@@ -55,7 +55,7 @@ extension Kernels {
             }
             return out
         }
-        if y.count == 1 && x.isContiguous && y.rank <= x.rank {
+        if y.isBroadcastScalar && x.isContiguous && y.rank <= x.rank && (y.count == 1 || y.shape == x.shape) {
             let out = Tensor.uninitialized(like: x, dtype: dtype)
             let a = x.pointer(T.self), c = out.pointer(R.self)
             let s = y.pointer(T.self).pointee
@@ -66,7 +66,7 @@ extension Kernels {
             }
             return out
         }
-        if x.count == 1 && y.isContiguous && x.rank <= y.rank {
+        if x.isBroadcastScalar && y.isContiguous && x.rank <= y.rank && (x.count == 1 || x.shape == y.shape) {
             let out = Tensor.uninitialized(like: y, dtype: dtype)
             let b = y.pointer(T.self), c = out.pointer(R.self)
             let s = x.pointer(T.self).pointee
@@ -83,16 +83,17 @@ extension Kernels {
         let a = x.pointer(T.self), b = y.pointer(T.self), c = out.pointer(R.self)
         withExtendedLifetime((x, y)) {
             forEachRow(shape: shape, strides: (sx, sy)) { offA, offB, offC, n, ia, ib in
+                let pa = a + offA, pb = b + offB, pc = c + offC
                 if ia == 1 && ib == 1 {
-                    for j in 0..<n { c[offC + j] = f(a[offA + j], b[offB + j]) }
-                } else if ib == 0 {
-                    let s = b[offB]
-                    for j in 0..<n { c[offC + j] = f(a[offA + j * ia], s) }
-                } else if ia == 0 {
-                    let s = a[offA]
-                    for j in 0..<n { c[offC + j] = f(s, b[offB + j * ib]) }
+                    for j in 0..<n { pc[j] = f(pa[j], pb[j]) }
+                } else if ia == 1 && ib == 0 {
+                    let s = pb.pointee
+                    for j in 0..<n { pc[j] = f(pa[j], s) }
+                } else if ia == 0 && ib == 1 {
+                    let s = pa.pointee
+                    for j in 0..<n { pc[j] = f(s, pb[j]) }
                 } else {
-                    for j in 0..<n { c[offC + j] = f(a[offA + j * ia], b[offB + j * ib]) }
+                    for j in 0..<n { pc[j] = f(pa[j &* ia], pb[j &* ib]) }
                 }
             }
         }
@@ -183,6 +184,14 @@ extension Tensor {
             s[i + pad] = shape[i] == 1 ? 0 : strides[i]
         }
         return s
+    }
+
+    /// Whether every stride is 0: all elements are the one value at the start (a broadcast scalar).
+    var isBroadcastScalar: Bool {
+        if count == 1 { return true }
+        let st = buffer.layout.pointee.strides
+        for v in st where v != 0 { return false }
+        return true
     }
 
     /// A contiguous tensor with the same values (`self` when already contiguous).
