@@ -100,7 +100,7 @@ func accumulate(_ g: Tensor, at index: Int, into cotangents: inout [Tensor?]) {
     cotangents[index] = nil
     // Sum in place when the running total is an untraced buffer nobody else holds (the common
     // case for a value used several times): no allocation and one memory pass fewer.
-    if old.node == nil, g.node == nil, old.count >= 4096, old.dtype == g.dtype, old.shape == g.shape,
+    if old.node == nil, g.node == nil, old.dtype == g.dtype, old.shape == g.shape,
        old.buffer.layout.pointee.owner == nil, isKnownUniquelyReferenced(&old.buffer) {
         Kernels.addInPlace(old, g)
         cotangents[index] = old

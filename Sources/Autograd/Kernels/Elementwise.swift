@@ -232,6 +232,14 @@ extension Kernels {
 
     /// `acc += g` for a contiguous float tensor `acc` that the caller owns exclusively.
     static func addInPlace(_ acc: Tensor, _ g: Tensor) {
+        if acc.count == 1 {
+            switch acc.dtype {
+            case .float32: acc.pointer(Float.self).pointee += g.pointer(Float.self).pointee
+            case .float64: acc.pointer(Double.self).pointee += g.pointer(Double.self).pointee
+            default: dtypeFailure("add", expected: "floating-point tensors", acc, g)
+            }
+            return
+        }
         func run<T: TensorFloat>(_: T.Type) {
             let a = acc.pointer(T.self)
             if g.isContiguous {

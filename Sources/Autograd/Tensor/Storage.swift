@@ -8,7 +8,7 @@ import Synchronization
 /// tail. Large element buffers come from ``BufferPool`` instead, which recycles them so that a
 /// steady-state training step neither maps nor page-faults fresh memory. A view (slice, transpose,
 /// broadcast) is a new, element-less `TensorBuffer` that keeps the buffer owning the memory alive.
-final class TensorBuffer: ManagedBuffer<TensorBuffer.Header, SIMD4<Double>> {
+final class TensorBuffer: ManagedBuffer<TensorBuffer.Header, Double> {
     struct Header {
         /// Start of the memory (element 0 of the storage, before `offset`).
         var base: UnsafeMutableRawPointer
@@ -43,7 +43,7 @@ final class TensorBuffer: ManagedBuffer<TensorBuffer.Header, SIMD4<Double>> {
             }
             return unsafeDowncast(object, to: TensorBuffer.self)
         }
-        let object = TensorBuffer.create(minimumCapacity: Swift.max((byteCount + 31) / 32, 1)) { _ in
+        let object = TensorBuffer.create(minimumCapacity: Swift.max((byteCount + 7) / 8, 1)) { _ in
             Header(base: UnsafeMutableRawPointer(bitPattern: 32)!, shape: shape, strides: strides, offset: 0,
                    count: count, dtype: dtype, isContiguous: true, pooled: false, byteCount: byteCount, owner: nil)
         }
