@@ -106,12 +106,14 @@ struct SliceLayout: Sendable {
 }
 
 extension Primitives {
+    static func sliceView(_ x: Tensor, _ indices: [TensorIndex]) -> Tensor {
+        let l = SliceLayout(source: x.shape, strides: x.strides, indices: indices)
+        return x.view(shape: l.shape, strides: l.strides, offset: x.offset + l.offset)
+    }
+
     static func slice(_ indices: [TensorIndex]) -> UnaryPrimitive {
         UnaryPrimitive("slice",
-            forward: { x in
-                let l = SliceLayout(source: x.shape, strides: x.strides, indices: indices)
-                return x.view(shape: l.shape, strides: l.strides, offset: x.offset + l.offset)
-            },
+            forward: { x in sliceView(x, indices) },
             vjp: { g, _, x in Primitives.sliceAdjoint(indices, shape: x.shape)(g) },
             jvp: { dx, _, _ in Primitives.slice(indices)(dx) })
     }
@@ -214,13 +216,14 @@ extension Tensor {
 
     /// Basic indexing with an array of ``TensorIndex`` values.
     public subscript(_ indices: [TensorIndex]) -> Tensor {
-        Primitives.slice(indices)(self)
+        node == nil ? Primitives.sliceView(self, indices) : Primitives.slice(indices)(self)
     }
 
     /// Integer-array indexing along `axis` (NumPy `take`): the result's dimension `axis` is replaced
     /// by the shape of `indices`. Repeated indices accumulate in the gradient.
     public func gather(_ indices: Tensor, axis: Int = 0) -> Tensor {
         let a = normalizeAxis(axis, rank: rank, shape: shape, op: "gather")
+        if node == nil { return Kernels.gather(self, indices: indices, axis: a) }
         return Primitives.gather(axis: a)([self, indices])
     }
 

@@ -26,12 +26,20 @@ extension Primitives {
         vjp: { g, _, x in g.broadcast(to: x.shape) },
         jvp: { dx, _, _ in dx.sum() })
 
+    static func reduce(_ x: Tensor, _ kind: ReductionKind, _ name: String, axes: [Int], keepDims: Bool) -> Tensor {
+        let r = Kernels.reduce(x, axes: axes, kind: kind, op: name)
+        return keepDims ? r : r.reshapedData(removing: axes)
+    }
+
+    /// Applies a reduction, building its primitive only when the argument is traced.
+    static func reduce(traced x: Tensor, _ kind: ReductionKind, _ name: String, axes: [Int], keepDims: Bool) -> Tensor {
+        if x.node == nil { return reduce(x, kind, name, axes: axes, keepDims: keepDims) }
+        return reduction(kind, name, axes: axes, keepDims: keepDims)(x)
+    }
+
     static func reduction(_ kind: ReductionKind, _ name: String, axes: [Int], keepDims: Bool) -> UnaryPrimitive {
         UnaryPrimitive(name,
-            forward: { x in
-                let r = Kernels.reduce(x, axes: axes, kind: kind, op: name)
-                return keepDims ? r : r.reshapedData(removing: axes)
-            },
+            forward: { x in reduce(x, kind, name, axes: axes, keepDims: keepDims) },
             vjp: { g, ans, x in
                 let gk = keepDims ? g : g.reshape(keptShape(x.shape, axes))
                 switch kind {
@@ -70,7 +78,7 @@ extension Tensor {
     /// unless `keepDims`.
     public func sum(axes: [Int], keepDims: Bool = false) -> Tensor {
         let a = normalizeAxes(axes, rank: rank, shape: shape, op: "sum")
-        return Primitives.reduction(.sum, "sum", axes: a, keepDims: keepDims)(self)
+        return Primitives.reduce(traced: self, .sum, "sum", axes: a, keepDims: keepDims)
     }
     /// The sum over one axis.
     public func sum(axis: Int, keepDims: Bool = false) -> Tensor { sum(axes: [axis], keepDims: keepDims) }
@@ -87,14 +95,14 @@ extension Tensor {
     /// The product of all elements, or over `axes`.
     public func prod(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
         let a = normalizeAxes(axes, rank: rank, shape: shape, op: "prod")
-        return Primitives.reduction(.prod, "prod", axes: a, keepDims: keepDims)(self)
+        return Primitives.reduce(traced: self, .prod, "prod", axes: a, keepDims: keepDims)
     }
 
     /// The largest element, or the largest along `axes` (ties share the gradient equally).
     public func max(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
         let a = normalizeAxes(axes, rank: rank, shape: shape, op: "max")
         require(count > 0, "max: tensor of shape \(shape) is empty")
-        return Primitives.reduction(.max, "max", axes: a, keepDims: keepDims)(self)
+        return Primitives.reduce(traced: self, .max, "max", axes: a, keepDims: keepDims)
     }
     /// The largest element along one axis.
     public func max(axis: Int, keepDims: Bool = false) -> Tensor { max(axes: [axis], keepDims: keepDims) }
@@ -103,7 +111,7 @@ extension Tensor {
     public func min(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
         let a = normalizeAxes(axes, rank: rank, shape: shape, op: "min")
         require(count > 0, "min: tensor of shape \(shape) is empty")
-        return Primitives.reduction(.min, "min", axes: a, keepDims: keepDims)(self)
+        return Primitives.reduce(traced: self, .min, "min", axes: a, keepDims: keepDims)
     }
     /// The smallest element along one axis.
     public func min(axis: Int, keepDims: Bool = false) -> Tensor { min(axes: [axis], keepDims: keepDims) }

@@ -54,14 +54,15 @@ extension Primitives {
 
     static func broadcast(to shape: [Int]) -> UnaryPrimitive {
         UnaryPrimitive("broadcast",
-            forward: { x in
-                _ = broadcastShapes(x.shape, shape, op: "broadcast")
-                require(x.rank <= shape.count && broadcastShapes(x.shape, shape, op: "broadcast") == shape,
-                             "broadcast: cannot broadcast shape \(x.shape) to \(shape)")
-                return x.view(shape: shape, strides: x.broadcastStrides(to: shape), offset: x.offset)
-            },
+            forward: { x in broadcastView(x, shape) },
             vjp: { g, _, _ in g },  // the engine sums the cotangent back to the argument's shape
             jvp: { dx, _, _ in dx.broadcast(to: shape) })
+    }
+
+    static func broadcastView(_ x: Tensor, _ shape: [Int]) -> Tensor {
+        require(x.rank <= shape.count && broadcastShapes(x.shape, shape, op: "broadcast") == shape,
+                "broadcast: cannot broadcast shape \(x.shape) to \(shape)")
+        return x.view(shape: shape, strides: x.broadcastStrides(to: shape), offset: x.offset)
     }
 
     static func flip(_ axes: [Int]) -> UnaryPrimitive {
@@ -155,6 +156,7 @@ extension Tensor {
     public func reshape(_ newShape: [Int]) -> Tensor {
         let s = resolvedShape(newShape, op: "reshape")
         if s == shape { return self }
+        if node == nil { return reshapedData(s) }
         return Primitives.reshape(to: s)(self)
     }
 
@@ -165,6 +167,7 @@ extension Tensor {
     public func permute(_ perm: [Int]) -> Tensor {
         require(perm.sorted() == Array(0..<rank), "permute: \(perm) is not a permutation of the axes of shape \(shape)")
         if perm == Array(0..<rank) { return self }
+        if node == nil { return permutedView(perm) }
         return Primitives.permute(perm)(self)
     }
 
@@ -205,6 +208,7 @@ extension Tensor {
     /// This tensor broadcast to `shape` (a view with zero strides; NumPy `broadcast_to`).
     public func broadcast(to newShape: [Int]) -> Tensor {
         if newShape == shape { return self }
+        if node == nil { return Primitives.broadcastView(self, newShape) }
         return Primitives.broadcast(to: newShape)(self)
     }
 
@@ -243,6 +247,7 @@ public func concat(_ tensors: [Tensor], axis: Int = 0) -> Tensor {
     require(!tensors.isEmpty, "concat: needs at least one tensor")
     let a = normalizeAxis(axis, rank: tensors[0].rank, shape: tensors[0].shape, op: "concat")
     if tensors.count == 1 { return tensors[0] }
+    if tensors.allSatisfy({ $0.node == nil }) { return Kernels.concat(tensors, axis: a) }
     return Primitives.concat(axis: a)(tensors)
 }
 
