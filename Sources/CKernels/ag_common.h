@@ -9,7 +9,8 @@
  * ifuncs need ELF + glibc; elsewhere (macOS, musl, other architectures) there is
  * one baseline version, still auto-vectorised for the baseline vector unit.
  * Everything a kernel calls is AG_INLINE, so it is compiled inside each clone
- * with that clone's instruction set (and vectorised for it). */
+ * with that clone's instruction set (and vectorised for it).  -DAG_NO_CLONES builds a
+ * single version (for testing). */
 #if defined(__x86_64__) && defined(__clang__) && defined(__ELF__) && defined(__GLIBC__) && \
     !defined(AG_NO_CLONES)
 #define AG_MULTIVERSION __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))

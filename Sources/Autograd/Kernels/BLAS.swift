@@ -20,7 +20,7 @@ extension Kernels {
         let (A, ta, lda) = blasOperand(a)
         let (B, tb, ldb) = blasOperand(b)
         if m == 0 || n == 0 { return }
-        withExtendedLifetime((A, B)) {
+        withLifetimes(A, B) {
             switch dtype {
             case .float32:
                 if k == 0 { out.assumingMemoryBound(to: Float.self).initialize(repeating: 0, count: Int(m * n)); return }

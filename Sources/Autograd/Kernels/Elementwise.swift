@@ -48,7 +48,7 @@ extension Kernels {
         if x.shape == y.shape && x.isContiguous && y.isContiguous {
             let out = Tensor.uninitialized(like: x, dtype: dtype)
             let a = x.pointer(T.self), b = y.pointer(T.self), c = out.pointer(R.self)
-            withExtendedLifetime((x, y)) {
+            withLifetimes(x, y) {
                 Threading.forEachChunk(x.count) { r in
                     for i in r { c[i] = f(a[i], b[i]) }
                 }
@@ -59,7 +59,7 @@ extension Kernels {
             let out = Tensor.uninitialized(like: x, dtype: dtype)
             let a = x.pointer(T.self), c = out.pointer(R.self)
             let s = y.pointer(T.self).pointee
-            withExtendedLifetime((x, y)) {
+            withLifetimes(x, y) {
                 Threading.forEachChunk(x.count) { r in
                     for i in r { c[i] = f(a[i], s) }
                 }
@@ -70,7 +70,7 @@ extension Kernels {
             let out = Tensor.uninitialized(like: y, dtype: dtype)
             let b = y.pointer(T.self), c = out.pointer(R.self)
             let s = x.pointer(T.self).pointee
-            withExtendedLifetime((x, y)) {
+            withLifetimes(x, y) {
                 Threading.forEachChunk(y.count) { r in
                     for i in r { c[i] = f(s, b[i]) }
                 }
@@ -81,7 +81,7 @@ extension Kernels {
         let out = Tensor.uninitialized(shape: shape, dtype: dtype)
         let sx = x.broadcastStrides(to: shape), sy = y.broadcastStrides(to: shape)
         let a = x.pointer(T.self), b = y.pointer(T.self), c = out.pointer(R.self)
-        withExtendedLifetime((x, y)) {
+        withLifetimes(x, y) {
             forEachRow(shape: shape, strides: (sx, sy)) { offA, offB, offC, n, ia, ib in
                 let pa = a + offA, pb = b + offB, pc = c + offC
                 if ia == 1 && ib == 1 {
@@ -109,7 +109,7 @@ extension Kernels {
         let sc = cond.broadcastStrides(to: shape), sx = x.broadcastStrides(to: shape),
             sy = y.broadcastStrides(to: shape)
         let pc = cond.pointer(C.self), px = x.pointer(T.self), py = y.pointer(T.self), po = out.pointer(T.self)
-        withExtendedLifetime((cond, x, y)) {
+        withLifetimes(cond, x, y) {
             var index = [Int](repeating: 0, count: shape.count)
             for o in 0..<out.count {
                 var oc = 0, ox = 0, oy = 0

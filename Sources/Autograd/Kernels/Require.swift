@@ -8,3 +8,14 @@ func require(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () ->
              file: StaticString = #fileID, line: UInt = #line) {
     if !condition() { fatalError(message(), file: file, line: line) }
 }
+
+/// Runs `body` with the given values kept alive until it returns (their raw pointers are used inside).
+@inline(__always)
+func withLifetimes<R>(_ a: Tensor, _ b: Tensor, _ c: Tensor? = nil, _ body: () -> R) -> R {
+    defer {
+        _fixLifetime(a)
+        _fixLifetime(b)
+        _fixLifetime(c)
+    }
+    return body()
+}

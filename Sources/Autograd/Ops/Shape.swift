@@ -134,7 +134,7 @@ extension Kernels {
         var index = [Int](repeating: 0, count: rank)
         let rows = src.count / Swift.max(n, 1)
         if n == 0 { return }
-        withExtendedLifetime((src, dst)) {
+        withLifetimes(src, dst) {
             for _ in 0..<rows {
                 var oa = 0, oc = 0
                 for d in 0..<(rank - 1) { oa += index[d] * src.strides[d]; oc += index[d] * dst.strides[d] }

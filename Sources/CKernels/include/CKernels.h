@@ -4,7 +4,7 @@
  * Elementwise maps compute y[i] = f(x[i]) for 0 <= i < n.  y may equal x (in
  * place); otherwise the two ranges must not overlap.  n <= 0 is a no-op, and the
  * pointers are not touched then (they may be NULL).  Results do not depend on n
- * or on alignment.  On x86-64 every function is built in three versions
+ * or on alignment.  On x86-64 with glibc every function is built in three versions
  * (x86-64-v4 / AVX-512, x86-64-v3 / AVX2+FMA, baseline SSE2) and the best one for
  * the running CPU is picked once, at load time.  No compiler flags are needed.
  *
