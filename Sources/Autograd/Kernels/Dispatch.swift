@@ -26,8 +26,8 @@ extension Kernels {
     @inline(__always)
     static func unary<F: UnaryFloatFunction>(_: F.Type, _ x: Tensor, op: String) -> Tensor {
         switch x.dtype {
-        case .float32: return map(x, to: .float32, minimumParallel: 1 << 14) { (v: Float) in F.apply(v) }
-        case .float64: return map(x, to: .float64, minimumParallel: 1 << 14) { (v: Double) in F.apply(v) }
+        case .float32: return map(x, to: .float32, minimumParallel: 1 << 14, FloatMap<F, Float>.self)
+        case .float64: return map(x, to: .float64, minimumParallel: 1 << 14, FloatMap<F, Double>.self)
         default: dtypeFailure(op, expected: "a floating-point tensor", x)
         }
     }
@@ -37,10 +37,9 @@ extension Kernels {
     static func binary<F: BinaryNumericFunction>(_: F.Type, _ x: Tensor, _ y: Tensor, op: String) -> Tensor {
         checkSameDType(x, y, op: op)
         switch x.dtype {
-        case .float32: return zip(x, y, to: .float32, op: op) { (a: Float, b: Float) in F.apply(a, b) }
-        case .float64: return zip(x, y, to: .float64, op: op) { (a: Double, b: Double) in F.apply(a, b) }
-        case .int64 where F.applyInt(1, 1) != nil:
-            return zip(x, y, to: .int64, op: op) { (a: Int, b: Int) in F.applyInt(a, b)! }
+        case .float32: return zip(x, y, to: .float32, op: op, FloatZip<F, Float>.self)
+        case .float64: return zip(x, y, to: .float64, op: op, FloatZip<F, Double>.self)
+        case .int64 where F.applyInt(1, 1) != nil: return zip(x, y, to: .int64, op: op, IntZip<F>.self)
         default: dtypeFailure(op, expected: "numeric tensors", x, y)
         }
     }
@@ -50,11 +49,10 @@ extension Kernels {
     static func compare<F: ComparisonFunction>(_: F.Type, _ x: Tensor, _ y: Tensor, op: String) -> Tensor {
         checkSameDType(x, y, op: op)
         switch x.dtype {
-        case .float32: return zip(x, y, to: .bool, op: op) { (a: Float, b: Float) in F.apply(a, b) }
-        case .float64: return zip(x, y, to: .bool, op: op) { (a: Double, b: Double) in F.apply(a, b) }
-        case .int64: return zip(x, y, to: .bool, op: op) { (a: Int, b: Int) in F.apply(a, b) }
-        case .bool:
-            return zip(x, y, to: .bool, op: op) { (a: Bool, b: Bool) in F.apply(a ? 1 : 0, b ? 1 : 0) }
+        case .float32: return zip(x, y, to: .bool, op: op, CompareZip<F, Float>.self)
+        case .float64: return zip(x, y, to: .bool, op: op, CompareZip<F, Double>.self)
+        case .int64: return zip(x, y, to: .bool, op: op, CompareZip<F, Int>.self)
+        case .bool: return zip(x, y, to: .bool, op: op, CompareZip<F, UInt8>.self)
         }
     }
 }
@@ -69,3 +67,26 @@ func dtypeFailure(_ op: String, expected: String, _ tensors: Tensor...) -> Never
     let described = tensors.map { "\($0.dtype) tensor of shape \($0.shape)" }.joined(separator: " and ")
     fatalError("\(op): expected \(expected), got \(described)")
 }
+
+enum FloatMap<F: UnaryFloatFunction, T: TensorFloat>: ElementFunction1 {
+    @inline(__always) static func apply(_ x: T) -> T { F.apply(x) }
+}
+enum FloatZip<F: BinaryNumericFunction, T: TensorFloat>: ElementFunction2 {
+    @inline(__always) static func apply(_ x: T, _ y: T) -> T { F.apply(x, y) }
+}
+enum IntZip<F: BinaryNumericFunction>: ElementFunction2 {
+    @inline(__always) static func apply(_ x: Int, _ y: Int) -> Int { F.applyInt(x, y)! }
+}
+/// Bool tensors are compared through their bytes (`false` < `true`).
+enum CompareZip<F: ComparisonFunction, T: Comparable>: ElementFunction2 {
+    @inline(__always) static func apply(_ x: T, _ y: T) -> Bool { F.apply(x, y) }
+}
+/// Element conversion between dtypes.
+enum Convert<S: TensorScalar, D: TensorScalar>: ElementFunction1 {
+    @inline(__always) static func apply(_ x: S) -> D { D(fromDouble: x.doubleValue) }
+}
+enum LogicalAnd: ElementFunction2 { static func apply(_ x: Bool, _ y: Bool) -> Bool { x && y } }
+enum LogicalOr: ElementFunction2 { static func apply(_ x: Bool, _ y: Bool) -> Bool { x || y } }
+enum LogicalNot: ElementFunction1 { static func apply(_ x: Bool) -> Bool { !x } }
+enum IntNegate: ElementFunction1 { static func apply(_ x: Int) -> Int { 0 &- x } }
+enum IntAbs: ElementFunction1 { static func apply(_ x: Int) -> Int { Swift.abs(x) } }

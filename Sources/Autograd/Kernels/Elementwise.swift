@@ -1,21 +1,36 @@
 /// Elementwise kernels: contiguous loops the compiler vectorises, a scalar-broadcast path, and a
 /// general strided path for broadcasting and non-contiguous views. No autodiff here.
 ///
-/// Each generic kernel is `@inline(__always)` so that the closure passed by an op is specialised
-/// into the loop (no per-element dynamic dispatch).
+/// Each kernel is generic over an element-function *type* (``ElementFunction1``,
+/// ``ElementFunction2``), not a closure value, so that every loop — including the ones handed to
+/// worker threads — is specialised for its function and dtype (no per-element dynamic dispatch).
 enum Kernels {}
+
+/// A function of one element, as a type so that kernels specialise on it.
+protocol ElementFunction1 {
+    associatedtype Input
+    associatedtype Output
+    static func apply(_ x: Input) -> Output
+}
+
+/// A function of two elements of the same type, as a type so that kernels specialise on it.
+protocol ElementFunction2 {
+    associatedtype Input
+    associatedtype Output
+    static func apply(_ x: Input, _ y: Input) -> Output
+}
 
 extension Kernels {
     /// `out[i] = f(x[i])` for contiguous `x`, in parallel chunks for large inputs.
     @inline(__always)
-    static func map<T, R>(_ x: Tensor, to dtype: DType, minimumParallel: Int = 1 << 16,
-                          _ f: (T) -> R) -> Tensor {
+    static func map<E: ElementFunction1>(_ x: Tensor, to dtype: DType, minimumParallel: Int = 1 << 16,
+                                         _: E.Type) -> Tensor {
         let x = x.contiguous()
         let out = Tensor.uninitialized(like: x, dtype: dtype)
-        let src = x.pointer(T.self), dst = out.pointer(R.self)
+        let src = x.pointer(E.Input.self), dst = out.pointer(E.Output.self)
         withExtendedLifetime(x) {
             Threading.forEachChunk(x.count, minimumParallel: minimumParallel) { r in
-                for i in r { dst[i] = f(src[i]) }
+                for i in r { dst[i] = E.apply(src[i]) }
             }
         }
         return out
@@ -38,8 +53,11 @@ extension Kernels {
 
     /// `out = f(x, y)` elementwise with NumPy broadcasting.
     @inline(__always)
-    static func zip<T, R>(_ x: Tensor, _ y: Tensor, to dtype: DType, op: String,
-                          _ f: (T, T) -> R) -> Tensor {
+    static func zip<E: ElementFunction2>(_ x: Tensor, _ y: Tensor, to dtype: DType, op: String,
+                                         _: E.Type) -> Tensor {
+        typealias T = E.Input
+        typealias R = E.Output
+        @inline(__always) func f(_ a: T, _ b: T) -> R { E.apply(a, b) }
         if x.rank == 0 && y.rank == 0 {
             let out = Tensor.uninitialized(like: x, dtype: dtype)
             out.pointer(R.self).initialize(to: f(x.pointer(T.self).pointee, y.pointer(T.self).pointee))

@@ -68,7 +68,7 @@ extension Primitives {
 
     static let negate = UnaryPrimitive("negate",
         forward: { x in
-            x.dtype == .int64 ? Kernels.map(x, to: .int64) { (v: Int) in 0 &- v } : Kernels.unary(NegF.self, x, op: "negate")
+            x.dtype == .int64 ? Kernels.map(x, to: .int64, IntNegate.self) : Kernels.unary(NegF.self, x, op: "negate")
         },
         vjp: { g, _, _ in -g },
         jvp: { dx, _, _ in -dx })

@@ -55,17 +55,17 @@ extension Tensor {
     /// Elementwise logical and of bool tensors.
     public static func .& (x: Tensor, y: Tensor) -> Tensor {
         require(x.dtype == .bool && y.dtype == .bool, ".&: expected bool tensors, got \(x.dtype) \(x.shape) and \(y.dtype) \(y.shape)")
-        return Kernels.zip(x, y, to: .bool, op: ".&") { (a: Bool, b: Bool) in a && b }
+        return Kernels.zip(x, y, to: .bool, op: ".&", LogicalAnd.self)
     }
     /// Elementwise logical or of bool tensors.
     public static func .| (x: Tensor, y: Tensor) -> Tensor {
         require(x.dtype == .bool && y.dtype == .bool, ".|: expected bool tensors, got \(x.dtype) \(x.shape) and \(y.dtype) \(y.shape)")
-        return Kernels.zip(x, y, to: .bool, op: ".|") { (a: Bool, b: Bool) in a || b }
+        return Kernels.zip(x, y, to: .bool, op: ".|", LogicalOr.self)
     }
     /// Elementwise logical not of a bool tensor.
     public static prefix func .! (x: Tensor) -> Tensor {
         require(x.dtype == .bool, ".!: expected a bool tensor, got \(x.dtype) \(x.shape)")
-        return Kernels.map(x, to: .bool) { (a: Bool) in !a }
+        return Kernels.map(x, to: .bool, LogicalNot.self)
     }
 }
 

@@ -78,7 +78,7 @@ extension Primitives {
         jvp: { dx, _, x in dx * 2 * x })
     static let abs = UnaryPrimitive("abs",
         forward: { x in
-            x.dtype == .int64 ? Kernels.map(x, to: .int64) { (v: Int) in Swift.abs(v) } : Kernels.unary(AbsF.self, x, op: "abs")
+            x.dtype == .int64 ? Kernels.map(x, to: .int64, IntAbs.self) : Kernels.unary(AbsF.self, x, op: "abs")
         },
         vjp: { g, _, x in g * Autograd.sign(x.primalData) },
         jvp: { dx, _, x in dx * Autograd.sign(x.primalData) })

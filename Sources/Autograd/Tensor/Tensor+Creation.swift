@@ -101,19 +101,15 @@ extension Tensor {
         if x.dtype == target { return x }
         func go<S: TensorScalar>(_: S.Type) -> Tensor {
             switch target {
-            case .float32: return Kernels.map(x, to: .float32) { (v: S) in Float(fromDouble: v.doubleValue) }
-            case .float64: return Kernels.map(x, to: .float64) { (v: S) in v.doubleValue }
-            case .int64: return Kernels.map(x, to: .int64) { (v: S) in Int(fromDouble: v.doubleValue) }
-            case .bool: return Kernels.map(x, to: .bool) { (v: S) in v.doubleValue != 0 }
+            case .float32: return Kernels.map(x, to: .float32, Convert<S, Float>.self)
+            case .float64: return Kernels.map(x, to: .float64, Convert<S, Double>.self)
+            case .int64: return Kernels.map(x, to: .int64, Convert<S, Int>.self)
+            case .bool: return Kernels.map(x, to: .bool, Convert<S, Bool>.self)
             }
         }
         switch x.dtype {
-        case .float32:
-            if target == .float64 { return Kernels.map(x, to: .float64) { (v: Float) in Double(v) } }
-            return go(Float.self)
-        case .float64:
-            if target == .float32 { return Kernels.map(x, to: .float32) { (v: Double) in Float(v) } }
-            return go(Double.self)
+        case .float32: return go(Float.self)
+        case .float64: return go(Double.self)
         case .int64: return go(Int.self)
         case .bool: return go(Bool.self)
         }
