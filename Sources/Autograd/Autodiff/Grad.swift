@@ -28,6 +28,7 @@ func reverseDifferentiate<P: ParameterTree, Aux>(_ x: P, _ f: (P) -> (Tensor, Au
 
 /// Removes this trace's links from auxiliary outputs that are tensor trees.
 private func releasingTrace<Aux>(_ aux: Aux, _ trace: Trace) -> Aux {
+    if Aux.self == Void.self { return aux }
     if var tree = aux as? any ParameterTree {
         tree.updateTensors { $0 = $0.unwrapped(at: trace.level).0 }
         return tree as! Aux
