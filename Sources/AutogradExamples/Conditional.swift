@@ -18,7 +18,7 @@ public func conditionalFunction(_ a: Tensor, _ b: Tensor, _ c: Tensor) -> Tensor
 
 /// The conditional function at (3.5, 2.1, 1.1), and at (3.5, 1.1, 2.1) where the other branch runs.
 public func conditionalExample() -> ExampleResult {
-    let (a, b, c): (Tensor, Tensor, Tensor) = (3.5, 2.1, 1.1)
+    let (a, b, c) = (Tensor(3.5), Tensor(2.1), Tensor(1.1))
     let value = conditionalFunction(a, b, c).scalar
     let (ga, gb, gc) = gradients(of: conditionalFunction)(a, b, c)
     // Swapping b and c takes the `else` branch: f = a + b·c, ∂f/∂a = 1.

@@ -20,7 +20,7 @@ public func powerByRecursion(_ x: Tensor, _ n: Int) -> Tensor {
 
 /// Both functions and their derivatives with respect to `x` at (3, 2).
 public func loopAndRecursionExample() -> ExampleResult {
-    let x: Tensor = 3.0, n = 2
+    let x = Tensor(3.0), n = 2
     let (loopValue, loopGradient) = valueAndGrad(powerByLoop)(x, n)
     let (recursionValue, recursionGradient) = valueAndGrad(powerByRecursion)(x, n)
     return ExampleResult(name: "x^(2n) by a loop and by recursion at (3, 2) (torch-autograd)",

@@ -9,7 +9,7 @@ public func simpleFunction(_ a: Tensor, _ b: Tensor, _ c: Tensor) -> Tensor { a 
 /// `a + b·c` at (3.5, 2.1, 1.1): the value, `grad` with respect to `a` and `gradients(of:)` with
 /// respect to all three.
 public func simpleGradientExample() -> ExampleResult {
-    let (a, b, c): (Tensor, Tensor, Tensor) = (3.5, 2.1, 1.1)
+    let (a, b, c) = (Tensor(3.5), Tensor(2.1), Tensor(1.1))
     let value = simpleFunction(a, b, c).scalar
     let dfda = grad { (a: Tensor) in simpleFunction(a, b, c) }(a)   // b and c captured as constants
     let (ga, gb, gc) = gradients(of: simpleFunction)(a, b, c)

@@ -144,51 +144,36 @@ extension Tensor {
     /// Elementwise negation.
     public static prefix func - (x: Tensor) -> Tensor { Primitives.negate(x) }
 
-    @_disfavoredOverload
-    public static func + (x: Tensor, y: Double) -> Tensor { Primitives.add(x, x.scalarLike(y)) }
-    @_disfavoredOverload
-    public static func + (x: Double, y: Tensor) -> Tensor { Primitives.add(y.scalarLike(x), y) }
-    @_disfavoredOverload
-    public static func - (x: Tensor, y: Double) -> Tensor { Primitives.subtract(x, x.scalarLike(y)) }
-    @_disfavoredOverload
-    public static func - (x: Double, y: Tensor) -> Tensor { Primitives.subtract(y.scalarLike(x), y) }
-    @_disfavoredOverload
-    public static func * (x: Tensor, y: Double) -> Tensor { Primitives.multiply(x, x.scalarLike(y)) }
-    @_disfavoredOverload
-    public static func * (x: Double, y: Tensor) -> Tensor { Primitives.multiply(y.scalarLike(x), y) }
-    @_disfavoredOverload
-    public static func / (x: Tensor, y: Double) -> Tensor { Primitives.divide(x, x.scalarLike(y)) }
-    @_disfavoredOverload
-    public static func / (x: Double, y: Tensor) -> Tensor { Primitives.divide(y.scalarLike(x), y) }
+        public static func + (x: Tensor, y: Double) -> Tensor { Primitives.add(x, x.scalarLike(y)) }
+        public static func + (x: Double, y: Tensor) -> Tensor { Primitives.add(y.scalarLike(x), y) }
+        public static func - (x: Tensor, y: Double) -> Tensor { Primitives.subtract(x, x.scalarLike(y)) }
+        public static func - (x: Double, y: Tensor) -> Tensor { Primitives.subtract(y.scalarLike(x), y) }
+        public static func * (x: Tensor, y: Double) -> Tensor { Primitives.multiply(x, x.scalarLike(y)) }
+        public static func * (x: Double, y: Tensor) -> Tensor { Primitives.multiply(y.scalarLike(x), y) }
+        public static func / (x: Tensor, y: Double) -> Tensor { Primitives.divide(x, x.scalarLike(y)) }
+        public static func / (x: Double, y: Tensor) -> Tensor { Primitives.divide(y.scalarLike(x), y) }
 
     public static func += (x: inout Tensor, y: Tensor) { x = x + y }
     public static func -= (x: inout Tensor, y: Tensor) { x = x - y }
     public static func *= (x: inout Tensor, y: Tensor) { x = x * y }
     public static func /= (x: inout Tensor, y: Tensor) { x = x / y }
-    @_disfavoredOverload
-    public static func += (x: inout Tensor, y: Double) { x = x + y }
-    @_disfavoredOverload
-    public static func -= (x: inout Tensor, y: Double) { x = x - y }
-    @_disfavoredOverload
-    public static func *= (x: inout Tensor, y: Double) { x = x * y }
-    @_disfavoredOverload
-    public static func /= (x: inout Tensor, y: Double) { x = x / y }
+        public static func += (x: inout Tensor, y: Double) { x = x + y }
+        public static func -= (x: inout Tensor, y: Double) { x = x - y }
+        public static func *= (x: inout Tensor, y: Double) { x = x * y }
+        public static func /= (x: inout Tensor, y: Double) { x = x / y }
 }
 
 /// `x ** y` elementwise, with broadcasting.
 public func pow(_ x: Tensor, _ y: Tensor) -> Tensor { let (a, b) = promoteWeakScalars(x, y); return Primitives.pow(a, b) }
 /// `x ** y` for a Swift exponent.
-@_disfavoredOverload
 public func pow(_ x: Tensor, _ y: Double) -> Tensor { Primitives.pow(x, x.scalarLike(y)) }
 /// `x ** n` for an integer exponent (`pow(x, 2)`).
 public func pow(_ x: Tensor, _ n: Int) -> Tensor { Primitives.pow(x, x.scalarLike(Double(n))) }
 /// `x ** y` for a Swift base.
-@_disfavoredOverload
 public func pow(_ x: Double, _ y: Tensor) -> Tensor { Primitives.pow(y.scalarLike(x), y) }
 /// The elementwise larger of `x` and `y` (ties split the gradient equally).
 public func maximum(_ x: Tensor, _ y: Tensor) -> Tensor { let (a, b) = promoteWeakScalars(x, y); return Primitives.maximum(a, b) }
 /// The elementwise larger of `x` and a Swift number.
-@_disfavoredOverload
 public func maximum(_ x: Tensor, _ y: Double) -> Tensor { Primitives.maximum(x, x.scalarLike(y)) }
 /// The elementwise larger of `x` and an integer (`maximum(x, 0)`).
 public func maximum(_ x: Tensor, _ y: Int) -> Tensor { Primitives.maximum(x, x.scalarLike(Double(y))) }
@@ -197,7 +182,6 @@ public func minimum(_ x: Tensor, _ y: Int) -> Tensor { Primitives.minimum(x, x.s
 /// The elementwise smaller of `x` and `y` (ties split the gradient equally).
 public func minimum(_ x: Tensor, _ y: Tensor) -> Tensor { let (a, b) = promoteWeakScalars(x, y); return Primitives.minimum(a, b) }
 /// The elementwise smaller of `x` and a Swift number.
-@_disfavoredOverload
 public func minimum(_ x: Tensor, _ y: Double) -> Tensor { Primitives.minimum(x, x.scalarLike(y)) }
 /// The angle of the point `(x, y)` elementwise, in `(-π, π]`.
 public func atan2(_ y: Tensor, _ x: Tensor) -> Tensor { Primitives.atan2(y, x) }
@@ -237,7 +221,6 @@ public func `where`(_ condition: Tensor, _ x: Tensor, _ y: Tensor) -> Tensor {
     SelectOp.primitive([condition, x, y])
 }
 /// Elementwise selection between a tensor and a Swift number.
-@_disfavoredOverload
 public func `where`(_ condition: Tensor, _ x: Tensor, _ y: Double) -> Tensor {
     SelectOp.primitive([condition, x, x.scalarLike(y)])
 }

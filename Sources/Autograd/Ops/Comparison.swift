@@ -25,19 +25,22 @@ extension Tensor {
     public static func .!= (x: Tensor, y: Tensor) -> Tensor { compared(NotEqualF.self, x, y, op: ".!=") }
 
 
+    public static func .< (x: Tensor, y: Double) -> Tensor { x .< x.scalarLike(y) }
+    public static func .<= (x: Tensor, y: Double) -> Tensor { x .<= x.scalarLike(y) }
+    public static func .> (x: Tensor, y: Double) -> Tensor { x .> x.scalarLike(y) }
+    public static func .>= (x: Tensor, y: Double) -> Tensor { x .>= x.scalarLike(y) }
+    public static func .== (x: Tensor, y: Double) -> Tensor { x .== x.scalarLike(y) }
+    public static func .!= (x: Tensor, y: Double) -> Tensor { x .!= x.scalarLike(y) }
+
     /// Compares one-element tensors: `if b > c { … }`.
     ///
     /// - Precondition: both tensors have exactly one element (use `.>` for elementwise comparison).
-    @_disfavoredOverload
     public static func > (x: Tensor, y: Tensor) -> Bool { x.scalar > y.scalar }
     /// Compares one-element tensors (see ``>(_:_:)``).
-    @_disfavoredOverload
     public static func < (x: Tensor, y: Tensor) -> Bool { x.scalar < y.scalar }
     /// Compares one-element tensors (see ``>(_:_:)``).
-    @_disfavoredOverload
     public static func >= (x: Tensor, y: Tensor) -> Bool { x.scalar >= y.scalar }
     /// Compares one-element tensors (see ``>(_:_:)``).
-    @_disfavoredOverload
     public static func <= (x: Tensor, y: Tensor) -> Bool { x.scalar <= y.scalar }
     /// Compares a one-element tensor with a number: `while abs(term) > 0.001 { … }`.
     public static func > (x: Tensor, y: Double) -> Bool { x.scalar > y }

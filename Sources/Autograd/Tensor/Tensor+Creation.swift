@@ -116,32 +116,50 @@ extension Tensor {
     }
 }
 
-extension Tensor: ExpressibleByFloatLiteral, ExpressibleByIntegerLiteral, ExpressibleByArrayLiteral {
-    /// A 0-d float64 tensor from a float literal.
-    public init(floatLiteral value: Double) { self.init(value) }
-    /// A 0-d float64 tensor from an integer literal (literals make float tensors; use
-    /// `Tensor([1, 2] as [Int])` for an int64 tensor).
-    public init(integerLiteral value: Int) { self.init(Double(value)) }
-    /// A tensor from a (nested) array literal: `[[1, 2], [3, 4]]` is a 2×2 float64 matrix.
-    public init(arrayLiteral elements: Tensor...) {
-        if elements.isEmpty {
-            self = Tensor.zeros([0])
-            return
-        }
-        let first = elements[0]
-        for e in elements {
-            require(e.shape == first.shape, "array literal: ragged nesting, element shapes \(first.shape) and \(e.shape)")
-        }
-        let dtype = first.dtype
-        var result = Tensor.uninitialized(shape: [elements.count] + first.shape, dtype: dtype)
-        let bytes = first.count * dtype.byteSize
-        for (i, e) in elements.enumerated() {
-            let c = e.contiguous()
-            withExtendedLifetime(c) {
-                (result.rawPointer + i * bytes).copyMemory(from: c.rawPointer, byteCount: bytes)
+/// One entry of a tensor literal: a number or a nested list. `[[1, 2], [3, 4]] as Tensor` builds a
+/// 2×2 float64 matrix from these.
+///
+/// Tensors are deliberately *not* expressible by a bare number literal: that way an expression made
+/// only of Swift numbers, such as `(2 * i + 3) * (2 * i + 2)`, always stays a `Double` computation
+/// and never turns into tensor ops. Write `Tensor(2.5)` for a 0-d tensor.
+public enum TensorLiteral: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral, ExpressibleByArrayLiteral, Sendable {
+    /// A number.
+    case number(Double)
+    /// A nested list of entries.
+    case list([TensorLiteral])
+
+    public init(integerLiteral value: Int) { self = .number(Double(value)) }
+    public init(floatLiteral value: Double) { self = .number(value) }
+    public init(arrayLiteral elements: TensorLiteral...) { self = .list(elements) }
+
+    /// The shape of this entry (`[]` for a number), or a trap for ragged nesting.
+    var shape: [Int] {
+        switch self {
+        case .number: return []
+        case .list(let items):
+            guard let first = items.first else { return [0] }
+            let inner = first.shape
+            for item in items {
+                require(item.shape == inner, "tensor literal: ragged nesting, element shapes \(inner) and \(item.shape)")
             }
+            return [items.count] + inner
         }
-        result.node = nil
-        self = result
+    }
+
+    func flatten(into values: inout [Double]) {
+        switch self {
+        case .number(let v): values.append(v)
+        case .list(let items): for item in items { item.flatten(into: &values) }
+        }
+    }
+}
+
+extension Tensor: ExpressibleByArrayLiteral {
+    /// A float64 tensor from a (nested) array literal: `[[1, 2], [3, 4]]` is a 2×2 matrix.
+    public init(arrayLiteral elements: TensorLiteral...) {
+        let literal = TensorLiteral.list(elements)
+        var values: [Double] = []
+        literal.flatten(into: &values)
+        self.init(values, shape: literal.shape)
     }
 }
