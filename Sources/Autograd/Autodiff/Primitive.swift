@@ -100,7 +100,7 @@ public final class BinaryPrimitive: Sendable {
     
     func applyTraced(_ x: Tensor, _ y: Tensor) -> Tensor {
         let nx = x.liveNode, ny = y.liveNode
-        let lx = nx?.trace.level ?? 0, ly = ny?.trace.level ?? 0
+        let lx = nx?.level ?? 0, ly = ny?.level ?? 0
         if lx == 0 && ly == 0 { return forward(x.primalData, y.primalData) }
         let xp: Tensor, px: Int, yp: Tensor, py: Int, trace: Trace
         if lx >= ly {

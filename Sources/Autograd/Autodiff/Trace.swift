@@ -40,7 +40,7 @@ final class Trace: @unchecked Sendable {
     /// cotangent of every node (`nil` where no gradient flowed).
     func backward(from output: Tensor, seed: Tensor? = nil) -> [Tensor?] {
         var cotangents = [Tensor?](repeating: nil, count: nodes.count)
-        guard let root = output.node, root.trace === self else { return cotangents }
+        guard let root = output.node, root.isLive, root.level == level else { return cotangents }
         cotangents[root.index] = seed ?? Tensor.ones(like: root.primal.primalData)
         var i = root.index
         while i >= 0 {
@@ -57,6 +57,7 @@ final class Trace: @unchecked Sendable {
     /// Ends the trace: its values become constants and the tape's memory is released.
     func finish() {
         isActive = false
+        for node in nodes { node.isLive = false }
         nodes = []
     }
 }
@@ -65,23 +66,26 @@ final class Trace: @unchecked Sendable {
 /// function; subclasses record how a value was computed and how to propagate its cotangent.
 
 class Node: @unchecked Sendable {
-    /// The trace this node belongs to (the trace holds its nodes until it finishes, which breaks
-    /// the cycle).
-    let trace: Trace
+    /// The trace this node belongs to. Only touched while the node is live, and a trace outlives
+    /// its live nodes (it marks them dead when it finishes), so no reference count is needed.
+    unowned(unsafe) let trace: Trace
+    /// The trace's level, copied here so that ops read it without touching the trace.
+    let level: Int
     let index: Int
     /// The value one level down.
     let primal: Tensor
+    /// Whether the node's trace is still recording.
+    @exclusivity(unchecked) var isLive = true
     
     init(trace: Trace, index: Int, primal: Tensor) {
         self.trace = trace
+        self.level = trace.level
         self.index = index
         self.primal = primal
     }
 
     /// Whether this node is an input (it has nothing to propagate to).
     var isInput: Bool { true }
-    /// Whether this node's trace is still recording.
-    var isLive: Bool { trace.isActive }
 
     /// Adds the contribution of cotangent `g` of this node to the cotangents of its parents.
     
@@ -114,7 +118,7 @@ extension Tensor {
     @inline(__always)
     var liveNode: Node? {
         guard let n = node else { return nil }
-        if n.trace.isActive { return n }
+        if n.isLive { return n }
         return strippingDeadTraces.node
     }
 
@@ -123,7 +127,7 @@ extension Tensor {
     
     var liveLevel: Int {
         guard let n = node else { return 0 }
-        if n.trace.isActive { return n.trace.level }
+        if n.isLive { return n.level }
         return n.primal.liveLevel
     }
 
@@ -131,7 +135,7 @@ extension Tensor {
     
     var strippingDeadTraces: Tensor {
         var t = self
-        while let n = t.node, !n.trace.isActive { t = n.primal }
+        while let n = t.node, !n.isLive { t = n.primal }
         return t
     }
 
@@ -140,7 +144,7 @@ extension Tensor {
     
     func unwrapped(at level: Int) -> (Tensor, Int) {
         let t = strippingDeadTraces
-        if let n = t.node, n.trace.level == level { return (n.primal, n.index) }
+        if let n = t.node, n.level == level { return (n.primal, n.index) }
         return (t, -1)
     }
 
