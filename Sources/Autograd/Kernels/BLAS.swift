@@ -38,6 +38,37 @@ extension Kernels {
         }
     }
 
+    /// Matrix–vector product `a·v` (or `aᵀ·v`) on BLAS `gemv`.
+    static func gemv(_ a: Tensor, _ v: Tensor, transposed: Bool) -> Tensor {
+        checkSameDType(a, v, op: "matmul")
+        let (A, ta, lda) = blasOperand(a)
+        let vc = v.strides[0] == 0 ? copyToContiguous(v) : v
+        let rows = a.shape[0], cols = a.shape[1]
+        let out = Tensor.uninitialized(shape: [transposed ? cols : rows], dtype: a.dtype)
+        // Row-major A (rows×cols) stored transposed is a column-major matrix: flip the BLAS flag.
+        let trans = transposed != ta
+        let (m, n) = ta ? (cols, rows) : (rows, cols)
+        if out.count == 0 { return out }
+        if v.count == 0 {
+            return Tensor.zeros(out.shape, dtype: a.dtype)
+        }
+        withLifetimes(A, vc) {
+            switch a.dtype {
+            case .float32:
+                cblas_sgemv(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), 1,
+                            A.pointer(Float.self), Int32(lda), vc.pointer(Float.self), Int32(vc.strides[0]),
+                            0, out.pointer(Float.self), 1)
+            case .float64:
+                cblas_dgemv(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), 1,
+                            A.pointer(Double.self), Int32(lda), vc.pointer(Double.self), Int32(vc.strides[0]),
+                            0, out.pointer(Double.self), 1)
+            default:
+                dtypeFailure("matmul", expected: "floating-point tensors", a, v)
+            }
+        }
+        return out
+    }
+
     /// Matrix product of tensors of rank ≥ 2, broadcasting the leading (batch) dimensions.
     static func matmul(_ x: Tensor, _ y: Tensor) -> Tensor {
         checkSameDType(x, y, op: "matmul")

@@ -32,6 +32,8 @@ extension Kernels {
     /// `matmul` with NumPy's treatment of 1-d operands, on BLAS.
     static func matmulAnyRank(_ x: Tensor, _ y: Tensor) -> Tensor {
         if x.rank >= 2 && y.rank >= 2 { return matmul(x, y) }
+        if x.rank == 2 && y.rank == 1 { return gemv(x, y, transposed: false) }
+        if x.rank == 1 && y.rank == 2 { return gemv(y, x, transposed: true) }
         let x2 = x.rank == 1 ? x.view(shape: [1, x.shape[0]], strides: [x.shape[0] * x.strides[0], x.strides[0]], offset: x.offset) : x
         let y2 = y.rank == 1 ? y.view(shape: [y.shape[0], 1], strides: [y.strides[0], 1], offset: y.offset) : y
         let r = matmul(x2, y2)

@@ -67,6 +67,7 @@ public struct Tensor: @unchecked Sendable {
     /// Row-major strides for `shape`.
     static func contiguousStrides(_ shape: [Int]) -> [Int] {
         if shape.isEmpty { return [] }
+        if shape.count == 1 { return unitStride }
         var strides = [Int](repeating: 1, count: shape.count)
         var acc = 1
         for i in stride(from: shape.count - 1, through: 0, by: -1) {
@@ -75,6 +76,9 @@ public struct Tensor: @unchecked Sendable {
         }
         return strides
     }
+
+    /// `[1]`, shared by every contiguous vector.
+    static let unitStride = [1]
 
     static func isRowMajor(shape: [Int], strides: [Int]) -> Bool {
         var expected = 1
