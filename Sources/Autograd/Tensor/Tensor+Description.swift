@@ -8,7 +8,7 @@ extension Tensor: CustomStringConvertible, CustomDebugStringConvertible {
     ///  [4, 5, 6]] (shape [2, 3], float64)
     /// ```
     ///
-    /// Floats print with up to 6 significant digits, columns aligned; tensors with more than 1000
+    /// Floats print with up to 8 significant digits (NumPy's default precision), columns aligned; tensors with more than 1000
     /// elements show the first and last 3 entries of each dimension around `...`.
     public var description: String {
         let summarize = count > 1000
@@ -33,7 +33,7 @@ extension Tensor: CustomStringConvertible, CustomDebugStringConvertible {
             if v.isNaN { return "nan" }
             if v.isInfinite { return v > 0 ? "inf" : "-inf" }
             if v == v.rounded() && Swift.abs(v) < 1e15 { return String(format: "%.0f", v) + "." }
-            return String(format: "%.6g", v)
+            return String(format: "%.8g", v)
         }
     }
 
