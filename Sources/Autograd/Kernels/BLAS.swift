@@ -75,6 +75,19 @@ extension Kernels {
         let m = x.shape[x.rank - 2], k = x.shape[x.rank - 1]
         let k2 = y.shape[y.rank - 2], n = y.shape[y.rank - 1]
         require(k == k2, "matmul: inner dimensions differ, shapes \(x.shape) and \(y.shape)")
+        if x.rank == 2 && y.rank == 2 && k == 1 {
+            // An outer product (inner dimension 1): a broadcast multiply, no BLAS call needed.
+            return binary(MulF.self, x, y, op: "matmul")
+        }
+        if x.rank == 2 && y.rank == 2 && (m == 1 || n == 1) {
+            // A row times a matrix, or a matrix times a column: gemv has far less overhead.
+            if m == 1 {
+                let row = x.view(shape: [k], strides: [x.strides[1]], offset: x.offset)
+                return gemv(y, row, transposed: true).reshapedData([1, n])
+            }
+            let column = y.view(shape: [k], strides: [y.strides[0]], offset: y.offset)
+            return gemv(x, column, transposed: false).reshapedData([m, 1])
+        }
         let batchX = Array(x.shape.dropLast(2)), batchY = Array(y.shape.dropLast(2))
         let batch = broadcastShapes(batchX, batchY, op: "matmul")
         let out = Tensor.uninitialized(shape: batch + [m, n], dtype: x.dtype)
