@@ -76,7 +76,16 @@ extension Primitives {
     /// `x ** y`. The exponent's gradient uses `log(x)`, taken as 0 where `x == 0` (HIPS convention).
     static let pow = BinaryPrimitive("pow",
         forward: { Kernels.binary(PowF.self, $0, $1, op: "pow") },
-        vjpLhs: { g, _, x, y in g * y * Autograd.pow(x, y - 1) },
+        vjpLhs: { g, _, x, y in
+            // A constant exponent c (the common x**2): fold c - 1 and the factor c into Swift numbers.
+            if y.node == nil && y.count == 1 {
+                let c = y.scalar
+                if c == 2 { return g * (x * 2) }
+                if c == 1 { return g * Tensor.ones(like: x.primalData) }
+                return g * (Autograd.pow(x, c - 1) * c)
+            }
+            return g * y * Autograd.pow(x, y - 1)
+        },
         vjpRhs: { g, ans, x, _ in g * ans * log(Autograd.where(x .== 0, Tensor.ones(like: x.primalData), x)) })
 
     static let maximum = BinaryPrimitive("maximum",
