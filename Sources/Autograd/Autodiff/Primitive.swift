@@ -41,12 +41,11 @@ public final class UnaryPrimitive: Sendable {
     }
 
     /// Applies the op, recording it on the innermost trace `x` belongs to.
-    
     public func callAsFunction(_ x: Tensor) -> Tensor {
         if x.node == nil { return forward(x) }
         return applyTraced(x)
     }
-    
+
     func applyTraced(_ x: Tensor) -> Tensor {
         guard let n = x.liveNode else { return forward(x.primalData) }
         let ans = self(n.primal)
@@ -92,12 +91,11 @@ public final class BinaryPrimitive: Sendable {
     }
 
     /// Applies the op, recording it on the innermost trace either argument belongs to.
-    
     public func callAsFunction(_ x: Tensor, _ y: Tensor) -> Tensor {
         if x.node == nil && y.node == nil { return forward(x, y) }
         return applyTraced(x, y)
     }
-    
+
     func applyTraced(_ x: Tensor, _ y: Tensor) -> Tensor {
         let nx = x.liveNode, ny = y.liveNode
         let lx = nx?.level ?? 0, ly = ny?.level ?? 0
@@ -177,7 +175,7 @@ final class UnaryNode: Node, @unchecked Sendable {
     let op: UnaryPrimitive
     let x: Tensor
     let parent: Int
-    
+
     init(op: UnaryPrimitive, x: Tensor, parent: Int, trace: Trace, index: Int, primal: Tensor) {
         self.op = op
         self.x = x
@@ -198,7 +196,7 @@ final class BinaryNode: Node, @unchecked Sendable {
     let op: BinaryPrimitive
     let x: Tensor, y: Tensor
     let px: Int, py: Int
-    
+
     init(op: BinaryPrimitive, x: Tensor, y: Tensor, px: Int, py: Int, trace: Trace, index: Int, primal: Tensor) {
         self.op = op
         self.x = x
@@ -227,7 +225,7 @@ final class NaryNode: Node, @unchecked Sendable {
     let op: NaryPrimitive
     let args: [Tensor]
     let parents: [Int]
-    
+
     init(op: NaryPrimitive, args: [Tensor], parents: [Int], trace: Trace, index: Int, primal: Tensor) {
         self.op = op
         self.args = args
@@ -250,7 +248,7 @@ final class NaryNode: Node, @unchecked Sendable {
 extension Tensor {
     /// Sums a cotangent produced at a broadcast shape back to the shape of `arg` (the one place where
     /// broadcasting is undone for every op).
-    
+
     func reduced(toShapeOf arg: Tensor, op: String) -> Tensor {
         if shape == arg.shape { return self }
         return sumToShape(arg.shape)

@@ -29,7 +29,7 @@ final class Trace: @unchecked Sendable {
     }
 
     /// Appends `node` and returns the traced tensor it stands for.
-    
+
     @inline(__always)
     func record(_ node: Node, _ primal: Tensor) -> Tensor {
         nodes.append(node)
@@ -76,7 +76,7 @@ class Node: @unchecked Sendable {
     let primal: Tensor
     /// Whether the node's trace is still recording.
     @exclusivity(unchecked) var isLive = true
-    
+
     init(trace: Trace, index: Int, primal: Tensor) {
         self.trace = trace
         self.level = trace.level
@@ -88,7 +88,7 @@ class Node: @unchecked Sendable {
     var isInput: Bool { true }
 
     /// Adds the contribution of cotangent `g` of this node to the cotangents of its parents.
-    
+
     func propagate(_ g: Tensor, into cotangents: inout [Tensor?]) {}
 
     /// A description for error messages and graph dumps.
@@ -124,7 +124,7 @@ extension Tensor {
 
     /// The innermost live trace level of this tensor (0 for a constant), stripping links to
     /// finished traces.
-    
+
     var liveLevel: Int {
         guard let n = node else { return 0 }
         if n.isLive { return n.level }
@@ -132,7 +132,7 @@ extension Tensor {
     }
 
     /// This tensor with links to finished traces removed from the top.
-    
+
     var strippingDeadTraces: Tensor {
         var t = self
         while let n = t.node, !n.isLive { t = n.primal }
@@ -141,7 +141,7 @@ extension Tensor {
 
     /// The value one level below `level` (self if this tensor is not traced at `level`), and the
     /// index of its node at that level (-1 if none).
-    
+
     func unwrapped(at level: Int) -> (Tensor, Int) {
         let t = strippingDeadTraces
         if let n = t.node, n.level == level { return (n.primal, n.index) }
@@ -149,6 +149,6 @@ extension Tensor {
     }
 
     /// Sum of two cotangents of the same shape.
-    
+
     func addingCotangent(_ other: Tensor) -> Tensor { self + other }
 }

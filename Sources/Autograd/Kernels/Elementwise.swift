@@ -194,7 +194,7 @@ func broadcastShapes(_ a: [Int], _ b: [Int], op: String) -> [Int] {
 
 extension Tensor {
     /// Strides that read this tensor as if broadcast to `shape` (0 along broadcast dimensions).
-    
+
     func broadcastStrides(to target: [Int]) -> [Int] {
         let pad = target.count - shape.count
         var s = [Int](repeating: 0, count: target.count)
@@ -221,7 +221,7 @@ extension Tensor {
 
 extension Kernels {
     /// Copies any strided view into a new contiguous tensor.
-    
+
     static func copyToContiguous(_ x: Tensor) -> Tensor {
         var out = Tensor.uninitialized(shape: x.shape, dtype: x.dtype)
         switch x.dtype.byteSize {

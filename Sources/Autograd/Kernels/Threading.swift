@@ -34,7 +34,6 @@ public enum Threading {
 
     /// Runs `body` over `0..<n` split into at most ``count`` contiguous chunks, in parallel when
     /// `n >= minimumParallel`; otherwise runs `body(0..<n)` on the calling thread.
-    
     public static func forEachChunk(_ n: Int, minimumParallel: Int = 1 << 16, _ body: (Range<Int>) -> Void) {
         let threads = count
         if threads <= 1 || n < minimumParallel {

@@ -139,7 +139,7 @@ enum Primitives {}
 extension Tensor {
     /// A 0-d constant of this tensor's dtype (how Swift numbers combine with tensors: they take the
     /// tensor's dtype, like NumPy scalars and PyTorch's "weak" Python numbers).
-    
+
     func scalarLike(_ value: Double) -> Tensor { Tensor(value, dtype: dtype == .bool ? .float64 : dtype) }
 
     /// Elementwise sum with broadcasting.
@@ -153,22 +153,38 @@ extension Tensor {
     /// Elementwise negation.
     public static prefix func - (x: Tensor) -> Tensor { Primitives.negate(x) }
 
+        /// Elementwise `+` with a Swift number, which takes the tensor's dtype.
         public static func + (x: Tensor, y: Double) -> Tensor { Primitives.add(x, x.scalarLike(y)) }
+        /// Elementwise `+` of a Swift number and a tensor (the number takes the tensor's dtype).
         public static func + (x: Double, y: Tensor) -> Tensor { Primitives.add(y.scalarLike(x), y) }
+        /// Elementwise `-` with a Swift number, which takes the tensor's dtype.
         public static func - (x: Tensor, y: Double) -> Tensor { Primitives.subtract(x, x.scalarLike(y)) }
+        /// Elementwise `-` of a Swift number and a tensor (the number takes the tensor's dtype).
         public static func - (x: Double, y: Tensor) -> Tensor { Primitives.subtract(y.scalarLike(x), y) }
+        /// Elementwise `*` with a Swift number, which takes the tensor's dtype.
         public static func * (x: Tensor, y: Double) -> Tensor { Primitives.multiply(x, x.scalarLike(y)) }
+        /// Elementwise `*` of a Swift number and a tensor (the number takes the tensor's dtype).
         public static func * (x: Double, y: Tensor) -> Tensor { Primitives.multiply(y.scalarLike(x), y) }
+        /// Elementwise `/` with a Swift number, which takes the tensor's dtype.
         public static func / (x: Tensor, y: Double) -> Tensor { Primitives.divide(x, x.scalarLike(y)) }
+        /// Elementwise `/` of a Swift number and a tensor (the number takes the tensor's dtype).
         public static func / (x: Double, y: Tensor) -> Tensor { Primitives.divide(y.scalarLike(x), y) }
 
+    /// `x = x + y`.
     public static func += (x: inout Tensor, y: Tensor) { x = x + y }
+    /// `x = x - y`.
     public static func -= (x: inout Tensor, y: Tensor) { x = x - y }
+    /// `x = x * y`.
     public static func *= (x: inout Tensor, y: Tensor) { x = x * y }
+    /// `x = x / y`.
     public static func /= (x: inout Tensor, y: Tensor) { x = x / y }
+        /// `x = x + y`.
         public static func += (x: inout Tensor, y: Double) { x = x + y }
+        /// `x = x - y`.
         public static func -= (x: inout Tensor, y: Double) { x = x - y }
+        /// `x = x * y`.
         public static func *= (x: inout Tensor, y: Double) { x = x * y }
+        /// `x = x / y`.
         public static func /= (x: inout Tensor, y: Double) { x = x / y }
 }
 

@@ -25,11 +25,17 @@ extension Tensor {
     public static func .!= (x: Tensor, y: Tensor) -> Tensor { compared(NotEqualF.self, x, y, op: ".!=") }
 
 
+    /// Elementwise `.<` against a Swift number, as a bool tensor.
     public static func .< (x: Tensor, y: Double) -> Tensor { x .< x.scalarLike(y) }
+    /// Elementwise `.<=` against a Swift number, as a bool tensor.
     public static func .<= (x: Tensor, y: Double) -> Tensor { x .<= x.scalarLike(y) }
+    /// Elementwise `.>` against a Swift number, as a bool tensor.
     public static func .> (x: Tensor, y: Double) -> Tensor { x .> x.scalarLike(y) }
+    /// Elementwise `.>=` against a Swift number, as a bool tensor.
     public static func .>= (x: Tensor, y: Double) -> Tensor { x .>= x.scalarLike(y) }
+    /// Elementwise `.==` against a Swift number, as a bool tensor.
     public static func .== (x: Tensor, y: Double) -> Tensor { x .== x.scalarLike(y) }
+    /// Elementwise `.!=` against a Swift number, as a bool tensor.
     public static func .!= (x: Tensor, y: Double) -> Tensor { x .!= x.scalarLike(y) }
 
     /// Compares one-element tensors: `if b > c { … }`.

@@ -24,21 +24,27 @@ public protocol TensorIndexConvertible {
 extension TensorIndex: TensorIndexConvertible { public var tensorIndex: TensorIndex { self } }
 extension Int: TensorIndexConvertible { public var tensorIndex: TensorIndex { .index(self) } }
 extension Range: TensorIndexConvertible where Bound == Int {
+    /// This range as a ``TensorIndex``.
     public var tensorIndex: TensorIndex { .range(lowerBound, upperBound, step: 1) }
 }
 extension ClosedRange: TensorIndexConvertible where Bound == Int {
+    /// This range as a ``TensorIndex``.
     public var tensorIndex: TensorIndex { .range(lowerBound, upperBound + 1, step: 1) }
 }
 extension PartialRangeFrom: TensorIndexConvertible where Bound == Int {
+    /// This range as a ``TensorIndex``.
     public var tensorIndex: TensorIndex { .range(lowerBound, nil, step: 1) }
 }
 extension PartialRangeUpTo: TensorIndexConvertible where Bound == Int {
+    /// This range as a ``TensorIndex``.
     public var tensorIndex: TensorIndex { .range(nil, upperBound, step: 1) }
 }
 extension PartialRangeThrough: TensorIndexConvertible where Bound == Int {
+    /// This range as a ``TensorIndex``.
     public var tensorIndex: TensorIndex { .range(nil, upperBound + 1, step: 1) }
 }
 extension StrideTo: TensorIndexConvertible where Element == Int {
+    /// This range as a ``TensorIndex``.
     public var tensorIndex: TensorIndex {
         // StrideTo hides its fields; recover them from the sequence itself.
         var it = makeIterator()

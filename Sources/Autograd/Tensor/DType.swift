@@ -26,6 +26,7 @@ public enum DType: UInt8, Sendable, CustomStringConvertible, CaseIterable {
     /// Whether values of this type are floating point (and so can be differentiated).
     public var isFloatingPoint: Bool { self == .float32 || self == .float64 }
 
+    /// The dtype's name (`float32`, `float64`, `int64`, `bool`).
     public var description: String {
         switch self {
         case .float32: return "float32"
@@ -48,23 +49,35 @@ public protocol TensorScalar: Sendable {
 }
 
 extension Float: TensorScalar {
+    /// The tensor element type for this Swift type.
     public static var dtype: DType { .float32 }
+    /// Converts a `Double` to this type.
     public init(fromDouble value: Double) { self = Float(value) }
+    /// This value as a `Double`.
     public var doubleValue: Double { Double(self) }
 }
 extension Double: TensorScalar {
+    /// The tensor element type for this Swift type.
     public static var dtype: DType { .float64 }
+    /// Converts a `Double` to this type.
     public init(fromDouble value: Double) { self = value }
+    /// This value as a `Double`.
     public var doubleValue: Double { self }
 }
 extension Int: TensorScalar {
+    /// The tensor element type for this Swift type.
     public static var dtype: DType { .int64 }
+    /// Converts a `Double` to this type.
     public init(fromDouble value: Double) { self = Int(value) }
+    /// This value as a `Double`.
     public var doubleValue: Double { Double(self) }
 }
 extension Bool: TensorScalar {
+    /// The tensor element type for this Swift type.
     public static var dtype: DType { .bool }
+    /// Converts a `Double` to this type.
     public init(fromDouble value: Double) { self = value != 0 }
+    /// This value as a `Double`.
     public var doubleValue: Double { self ? 1 : 0 }
 }
 

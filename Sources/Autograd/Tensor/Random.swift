@@ -15,7 +15,6 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     public init(seed: UInt64) { self.seed = seed }
 
     /// Draw number `k` of the stream with seed `seed`.
-    
     public static func draw(seed: UInt64, index k: UInt64) -> UInt64 {
         var z = seed &+ (k &+ 1) &* 0x9E37_79B9_7F4A_7C15
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

@@ -95,7 +95,7 @@ extension Tensor {
 
     /// A copy of this tensor converted to `dtype` (untraced unless the dtype is unchanged; use
     /// ``cast(to:)`` on float tensors under differentiation, which is differentiable).
-    
+
     func convertedData(to target: DType) -> Tensor {
         let x = primalData
         if x.dtype == target { return x }
@@ -128,8 +128,11 @@ public enum TensorLiteral: ExpressibleByIntegerLiteral, ExpressibleByFloatLitera
     /// A nested list of entries.
     case list([TensorLiteral])
 
+    /// A number entry from an integer literal.
     public init(integerLiteral value: Int) { self = .number(Double(value)) }
+    /// A number entry from a float literal.
     public init(floatLiteral value: Double) { self = .number(value) }
+    /// A nested list entry from an array literal.
     public init(arrayLiteral elements: TensorLiteral...) { self = .list(elements) }
 
     /// The shape of this entry (`[]` for a number), or a trap for ragged nesting.

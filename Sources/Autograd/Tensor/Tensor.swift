@@ -119,7 +119,6 @@ extension Tensor {
     /// made when the tensor is already contiguous).
     ///
     /// - Precondition: `T.dtype == dtype`.
-    
     public func withUnsafeBufferPointer<T: TensorScalar, R>(
         as type: T.Type, _ body: (UnsafeBufferPointer<T>) throws -> R
     ) rethrows -> R {
@@ -148,7 +147,6 @@ extension Tensor {
     /// The value of a one-element tensor as a `Double` (cheap: no copy, no allocation).
     ///
     /// - Precondition: the tensor has exactly one element.
-    
     public var scalar: Double {
         require(count == 1, "scalar: tensor of shape \(shape) has \(count) elements, not 1")
         return withExtendedLifetime(buffer) {
@@ -162,7 +160,6 @@ extension Tensor {
     }
 
     /// The value of a one-element tensor converted to `T`.
-    
     public func item<T: TensorScalar>(as type: T.Type = Double.self) -> T {
         if T.self == Int.self, dtype == .int64 {
             require(count == 1, "item: tensor of shape \(shape) has \(count) elements, not 1")
