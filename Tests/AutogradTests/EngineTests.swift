@@ -105,6 +105,25 @@ struct EngineTests {
         #expect(grad { (y: Tensor) in y * leaked! }(Tensor(5.0)).scalar == 2)
     }
 
+    @Test func independentGradientsRunConcurrently() async {
+        // No global trace state: gradients on several threads at once do not interfere.
+        let results = await withTaskGroup(of: (Int, Double).self) { group in
+            for k in 1...8 {
+                group.addTask {
+                    var total = 0.0
+                    for _ in 0..<200 {
+                        total = grad { (x: Tensor) in (x * x * Double(k)).sum() }(Tensor([1, 2] as [Double])).sum().scalar
+                    }
+                    return (k, total)
+                }
+            }
+            var out: [Int: Double] = [:]
+            for await (k, v) in group { out[k] = v }
+            return out
+        }
+        for k in 1...8 { #expect(results[k] == 6 * Double(k)) }
+    }
+
     @Test func customPrimitiveWithoutGradientIsFineUntilDifferentiated() {
         let floorOp = UnaryPrimitive("floor", forward: { x in Tensor(x.doubles.map { $0.rounded(.down) }, shape: x.shape) }, vjp: nil)
         #expect(floorOp(Tensor([1.5, -0.5] as [Double])).doubles == [1, -1])
