@@ -36,6 +36,12 @@ extension Kernels {
     @inline(__always)
     static func binary<F: BinaryNumericFunction>(_: F.Type, _ x: Tensor, _ y: Tensor, op: String) -> Tensor {
         checkSameDType(x, y, op: op)
+        if F.self == MulF.self, x.count > 1 || y.count > 1 {
+            // Multiplying by a broadcast 1 (a cotangent seeded by `sum`) is exact: skip the pass and
+            // share the other operand's memory (tensors are immutable).
+            if y.isBroadcastOne && y.rank <= x.rank && (y.count == 1 || y.shape == x.shape) { return x }
+            if x.isBroadcastOne && x.rank <= y.rank && (x.count == 1 || x.shape == y.shape) { return y }
+        }
         switch x.dtype {
         case .float32: return zip(x, y, to: .float32, op: op, FloatZip<F, Float>.self)
         case .float64: return zip(x, y, to: .float64, op: op, FloatZip<F, Double>.self)

@@ -212,6 +212,12 @@ extension Tensor {
         return true
     }
 
+    /// Whether this is a float tensor whose every element is the single stored value 1.
+    var isBroadcastOne: Bool {
+        guard dtype.isFloatingPoint, isBroadcastScalar else { return false }
+        return dtype == .float32 ? pointer(Float.self).pointee == 1 : pointer(Double.self).pointee == 1
+    }
+
     /// A contiguous tensor with the same values (`self` when already contiguous).
     public func contiguous() -> Tensor {
         if isContiguous { return self }
