@@ -67,7 +67,7 @@ extension Tensor {
     /// Evenly spaced values in `[start, end)` with spacing `step` (NumPy `arange`).
     public static func arange(_ start: Double, _ end: Double, step: Double = 1, dtype: DType = .float64) -> Tensor {
         require(step != 0, "arange: step must not be zero")
-        let n = Swift.max(0, Int((end - start) / step).advanced(by: ((end - start) / step).rounded(.up) > Double(Int((end - start) / step)) ? 1 : 0))
+        let n = Swift.max(0, Int(((end - start) / step).rounded(.up)))
         return Tensor((0..<n).map { start + Double($0) * step }, shape: [n]).cast(to: dtype)
     }
 
