@@ -133,14 +133,47 @@ func promoteWeakScalars(_ x: Tensor, _ y: Tensor) -> (Tensor, Tensor) {
     return (x, y)
 }
 
+/// Shared 0-d tensors for the Swift numbers that appear most in arithmetic.
+struct CommonConstants: Sendable {
+    static let float64 = CommonConstants(.float64)
+    static let float32 = CommonConstants(.float32)
+    let zero, one, two, half, minusOne: Tensor
+
+    init(_ dtype: DType) {
+        zero = Tensor(0, dtype: dtype)
+        one = Tensor(1, dtype: dtype)
+        two = Tensor(2, dtype: dtype)
+        half = Tensor(0.5, dtype: dtype)
+        minusOne = Tensor(-1, dtype: dtype)
+    }
+
+    func tensor(for value: Double) -> Tensor? {
+        switch value {
+        case 1: return one
+        case 0: return value.sign == .minus ? nil : zero
+        case 2: return two
+        case 0.5: return half
+        case -1: return minusOne
+        default: return nil
+        }
+    }
+}
+
 /// Namespace of the library's primitive declarations.
 enum Primitives {}
 
 extension Tensor {
     /// A 0-d constant of this tensor's dtype (how Swift numbers combine with tensors: they take the
-    /// tensor's dtype, like NumPy scalars and PyTorch's "weak" Python numbers).
-
-    func scalarLike(_ value: Double) -> Tensor { Tensor(value, dtype: dtype == .bool ? .float64 : dtype) }
+    /// tensor's dtype, like NumPy scalars and PyTorch's "weak" Python numbers). The most common
+    /// constants are shared, immutable tensors, so `x + 1` or `0.5 * x` allocate only the result.
+    func scalarLike(_ value: Double) -> Tensor {
+        switch dtype {
+        case .float64: return CommonConstants.float64.tensor(for: value) ?? Tensor(value, dtype: .float64)
+        case .float32: return CommonConstants.float32.tensor(for: value) ?? Tensor(value, dtype: .float32)
+        case .int64: return Tensor(value, dtype: .int64)
+        case .bool: return Tensor(value, dtype: .float64)
+        }
+    }
 
     /// Elementwise sum with broadcasting.
     public static func + (x: Tensor, y: Tensor) -> Tensor { let (a, b) = promoteWeakScalars(x, y); return Primitives.add(a, b) }
