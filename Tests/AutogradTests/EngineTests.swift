@@ -105,6 +105,23 @@ struct EngineTests {
         #expect(grad { (y: Tensor) in y * leaked! }(Tensor(5.0)).scalar == 2)
     }
 
+    @Test func vjpOfVectorFunction() {
+        let x = Tensor([1, 2, 3] as [Double])
+        let (y, pullback) = vjp { (x: Tensor) in x * x }(x)
+        #expect(y.doubles == [1, 4, 9] && !y.isTraced)
+        #expect(pullback(Tensor([1, 1, 1] as [Double])).doubles == [2, 4, 6])
+        #expect(pullback(Tensor([1, 0, 2] as [Double])).doubles == [2, 0, 12])   // reusable
+        // Jᵀu for a matrix product, and the pullback is itself differentiable.
+        let w: Tensor = [[1, 2], [3, 4], [5, 6]]
+        let (_, pb) = vjp { (w: Tensor) in matmul(x, w) }(w)
+        #expect(pb(Tensor([1, 1] as [Double])).doubles == [1, 1, 2, 2, 3, 3])
+        let g = grad { (x: Tensor) -> Tensor in
+            let (_, p) = vjp { (z: Tensor) in sin(z) * x }(Tensor(0.5))
+            return p(Tensor(1.0))                                           // d/dz = cos(z)·x
+        }(Tensor(2.0))
+        #expect(abs(g.scalar - Foundation_cos(0.5)) < 1e-15)
+    }
+
     @Test func independentGradientsRunConcurrently() async {
         // No global trace state: gradients on several threads at once do not interfere.
         let results = await withTaskGroup(of: (Int, Double).self) { group in
@@ -133,4 +150,5 @@ struct EngineTests {
 }
 
 private func Foundation_sin(_ x: Double) -> Double { Tensor(x).sinValue }
+private func Foundation_cos(_ x: Double) -> Double { cos(Tensor(x)).scalar }
 private extension Tensor { var sinValue: Double { sin(self).scalar } }

@@ -157,3 +157,49 @@ public func stopGradient(_ x: Tensor) -> Tensor { x.primalData }
 
 /// Every tensor leaf of `x` as a constant.
 public func stopGradient<P: ParameterTree>(_ x: P) -> P { x.mapTensors { $0.primalData } }
+
+/// A recorded trace kept open for a pullback; finished when the last pullback referring to it goes
+/// away.
+private final class OpenTrace: @unchecked Sendable {
+    let trace = Trace()
+    deinit { trace.finish() }
+}
+
+/// The value of `f` at `x` and its pullback (vector–Jacobian product): `pullback(u)` is
+/// `Jᵀu`, the gradient of `sum(f(x) · u)` with respect to `x`, shaped like `x`. The output may have
+/// any shape; `u` must have that shape. The pullback may be called any number of times; the
+/// recorded trace is released when the pullback is.
+///
+/// ```swift
+/// let (y, pullback) = vjp { (x: Tensor) in x * x }(Tensor([1, 2, 3] as [Double]))
+/// pullback(Tensor([1, 1, 1] as [Double]))   // [2, 4, 6]
+/// ```
+public func vjp<P: ParameterTree>(_ f: @escaping (P) -> Tensor) -> (P) -> (value: Tensor, pullback: (Tensor) -> P) {
+    { x in
+        let open = OpenTrace()
+        let trace = open.trace
+        var inputs: [Int] = []
+        var traced = x
+        traced.updateTensors { leaf in
+            require(leaf.dtype.isFloatingPoint, "vjp: can only differentiate with respect to floating-point tensors, got \(leaf.dtype) of shape \(leaf.shape)")
+            leaf = trace.makeInput(leaf)
+            inputs.append(leaf.node!.index)
+        }
+        let out = f(traced)
+        let value = out.unwrapped(at: trace.level).0
+        let pullback = { (u: Tensor) -> P in
+            require(u.shape == value.shape, "vjp: cotangent of shape \(u.shape) does not match the output's shape \(value.shape)")
+            let cotangents = withExtendedLifetime(open) {
+                trace.backward(from: out, seed: u.cast(to: value.dtype))
+            }
+            var k = 0
+            var gradient = x
+            gradient.updateTensors { leaf in
+                leaf = cotangents[inputs[k]] ?? Tensor.zeros(like: leaf.primalData)
+                k += 1
+            }
+            return gradient
+        }
+        return (value, pullback)
+    }
+}

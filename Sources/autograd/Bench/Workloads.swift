@@ -203,13 +203,9 @@ private func benchDispatch(_ quick: Bool) -> [BenchRow] {
         for _ in 0..<n { c = c + b }
         return c
     }
-    // Forward only. There is no public `vjp` yet, so: the differentiated output is recorded
-    // *before* the chain, and the backward pass (which walks down from the output's tape index)
-    // touches 2 nodes; the chain itself is recorded in full, as in autograd's `make_vjp(chain)(a)`.
-    let forward = valueAndGrad(withAux: { (a: Tensor) -> (Tensor, Tensor) in
-        let root = a.sum()
-        return (root, chain(a).sum())
-    })
+    // Forward only: record the chain and return its pullback without calling it (autograd's
+    // `make_vjp(chain)(a)`, JAX's `jax.vjp`).
+    let forward = vjp { (a: Tensor) in chain(a) }
     let full: (Tensor) -> Tensor = grad { (a: Tensor) in chain(a).sum() }
 
     var rows: [BenchRow] = []
@@ -219,8 +215,8 @@ private func benchDispatch(_ quick: Bool) -> [BenchRow] {
     }
     var c = a
     add("plain add", bench(settings, quick: quick) { c = chain(a) }, c.scalar == 10_001, c.scalar)
-    var r = forward(a)
-    add("tape forward", bench(settings, quick: quick) { r = forward(a) }, r.aux.scalar == 10_001, r.aux.scalar)
+    var r = forward(a).value
+    add("tape forward", bench(settings, quick: quick) { r = forward(a).value }, r.scalar == 10_001, r.scalar)
     var g = a
     add("tape fwd+bwd", bench(settings, quick: quick) { g = full(a) }, g.scalar == 1, g.scalar)
     return rows
