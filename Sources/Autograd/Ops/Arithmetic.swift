@@ -133,6 +133,14 @@ func promoteWeakScalars(_ x: Tensor, _ y: Tensor) -> (Tensor, Tensor) {
     return (x, y)
 }
 
+/// Applies a binary primitive after the weak-scalar dtype rule (same dtypes: no extra work).
+@inline(__always)
+func binaryOp(_ op: BinaryPrimitive, _ x: Tensor, _ y: Tensor) -> Tensor {
+    if x.dtype == y.dtype { return op(x, y) }
+    let (a, b) = promoteWeakScalars(x, y)
+    return op(a, b)
+}
+
 /// Shared 0-d tensors for the Swift numbers that appear most in arithmetic.
 struct CommonConstants: Sendable {
     static let float64 = CommonConstants(.float64)
@@ -176,13 +184,13 @@ extension Tensor {
     }
 
     /// Elementwise sum with broadcasting.
-    public static func + (x: Tensor, y: Tensor) -> Tensor { let (a, b) = promoteWeakScalars(x, y); return Primitives.add(a, b) }
+    public static func + (x: Tensor, y: Tensor) -> Tensor { binaryOp(Primitives.add, x, y) }
     /// Elementwise difference with broadcasting.
-    public static func - (x: Tensor, y: Tensor) -> Tensor { let (a, b) = promoteWeakScalars(x, y); return Primitives.subtract(a, b) }
+    public static func - (x: Tensor, y: Tensor) -> Tensor { binaryOp(Primitives.subtract, x, y) }
     /// Elementwise product with broadcasting (use ``matmul(_:_:)`` for the matrix product).
-    public static func * (x: Tensor, y: Tensor) -> Tensor { let (a, b) = promoteWeakScalars(x, y); return Primitives.multiply(a, b) }
+    public static func * (x: Tensor, y: Tensor) -> Tensor { binaryOp(Primitives.multiply, x, y) }
     /// Elementwise quotient with broadcasting.
-    public static func / (x: Tensor, y: Tensor) -> Tensor { let (a, b) = promoteWeakScalars(x, y); return Primitives.divide(a, b) }
+    public static func / (x: Tensor, y: Tensor) -> Tensor { binaryOp(Primitives.divide, x, y) }
     /// Elementwise negation.
     public static prefix func - (x: Tensor) -> Tensor { Primitives.negate(x) }
 
@@ -222,7 +230,7 @@ extension Tensor {
 }
 
 /// `x ** y` elementwise, with broadcasting.
-public func pow(_ x: Tensor, _ y: Tensor) -> Tensor { let (a, b) = promoteWeakScalars(x, y); return Primitives.pow(a, b) }
+public func pow(_ x: Tensor, _ y: Tensor) -> Tensor { binaryOp(Primitives.pow, x, y) }
 /// `x ** y` for a Swift exponent.
 public func pow(_ x: Tensor, _ y: Double) -> Tensor { Primitives.pow(x, x.scalarLike(y)) }
 /// `x ** n` for an integer exponent (`pow(x, 2)`).
@@ -230,7 +238,7 @@ public func pow(_ x: Tensor, _ n: Int) -> Tensor { Primitives.pow(x, x.scalarLik
 /// `x ** y` for a Swift base.
 public func pow(_ x: Double, _ y: Tensor) -> Tensor { Primitives.pow(y.scalarLike(x), y) }
 /// The elementwise larger of `x` and `y` (ties split the gradient equally).
-public func maximum(_ x: Tensor, _ y: Tensor) -> Tensor { let (a, b) = promoteWeakScalars(x, y); return Primitives.maximum(a, b) }
+public func maximum(_ x: Tensor, _ y: Tensor) -> Tensor { binaryOp(Primitives.maximum, x, y) }
 /// The elementwise larger of `x` and a Swift number.
 public func maximum(_ x: Tensor, _ y: Double) -> Tensor { Primitives.maximum(x, x.scalarLike(y)) }
 /// The elementwise larger of `x` and an integer (`maximum(x, 0)`).
@@ -238,7 +246,7 @@ public func maximum(_ x: Tensor, _ y: Int) -> Tensor { Primitives.maximum(x, x.s
 /// The elementwise smaller of `x` and an integer.
 public func minimum(_ x: Tensor, _ y: Int) -> Tensor { Primitives.minimum(x, x.scalarLike(Double(y))) }
 /// The elementwise smaller of `x` and `y` (ties split the gradient equally).
-public func minimum(_ x: Tensor, _ y: Tensor) -> Tensor { let (a, b) = promoteWeakScalars(x, y); return Primitives.minimum(a, b) }
+public func minimum(_ x: Tensor, _ y: Tensor) -> Tensor { binaryOp(Primitives.minimum, x, y) }
 /// The elementwise smaller of `x` and a Swift number.
 public func minimum(_ x: Tensor, _ y: Double) -> Tensor { Primitives.minimum(x, x.scalarLike(y)) }
 /// The angle of the point `(x, y)` elementwise, in `(-π, π]`.
