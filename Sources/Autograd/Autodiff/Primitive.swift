@@ -248,7 +248,6 @@ final class NaryNode: Node, @unchecked Sendable {
 extension Tensor {
     /// Sums a cotangent produced at a broadcast shape back to the shape of `arg` (the one place where
     /// broadcasting is undone for every op).
-
     func reduced(toShapeOf arg: Tensor, op: String) -> Tensor {
         if shape == arg.shape { return self }
         return sumToShape(arg.shape)

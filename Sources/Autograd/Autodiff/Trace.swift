@@ -12,7 +12,6 @@ private let traceLevels = Atomic<Int>(0)
 /// their arguments at the innermost level, compute on the primals (recording on outer levels as
 /// they go), and wrap the result in a new node. Because each level only ever sees its own nodes,
 /// nested derivatives never mix up (no perturbation confusion).
-
 final class Trace: @unchecked Sendable {
     let level: Int
     @exclusivity(unchecked) var isActive = true
@@ -29,7 +28,6 @@ final class Trace: @unchecked Sendable {
     }
 
     /// Appends `node` and returns the traced tensor it stands for.
-
     @inline(__always)
     func record(_ node: Node, _ primal: Tensor) -> Tensor {
         nodes.append(node)
@@ -64,7 +62,6 @@ final class Trace: @unchecked Sendable {
 
 /// A value recorded in a ``Trace``. The base class stands for an input of the differentiated
 /// function; subclasses record how a value was computed and how to propagate its cotangent.
-
 class Node: @unchecked Sendable {
     /// The trace this node belongs to. Only touched while the node is live, and a trace outlives
     /// its live nodes (it marks them dead when it finishes), so no reference count is needed.
@@ -88,7 +85,6 @@ class Node: @unchecked Sendable {
     var isInput: Bool { true }
 
     /// Adds the contribution of cotangent `g` of this node to the cotangents of its parents.
-
     func propagate(_ g: Tensor, into cotangents: inout [Tensor?]) {}
 
     /// A description for error messages and graph dumps.
@@ -124,7 +120,6 @@ extension Tensor {
 
     /// The innermost live trace level of this tensor (0 for a constant), stripping links to
     /// finished traces.
-
     var liveLevel: Int {
         guard let n = node else { return 0 }
         if n.isLive { return n.level }
@@ -132,7 +127,6 @@ extension Tensor {
     }
 
     /// This tensor with links to finished traces removed from the top.
-
     var strippingDeadTraces: Tensor {
         var t = self
         while let n = t.node, !n.isLive { t = n.primal }
@@ -141,7 +135,6 @@ extension Tensor {
 
     /// The value one level below `level` (self if this tensor is not traced at `level`), and the
     /// index of its node at that level (-1 if none).
-
     func unwrapped(at level: Int) -> (Tensor, Int) {
         let t = strippingDeadTraces
         if let n = t.node, n.level == level { return (n.primal, n.index) }
@@ -149,6 +142,5 @@ extension Tensor {
     }
 
     /// Sum of two cotangents of the same shape.
-
     func addingCotangent(_ other: Tensor) -> Tensor { self + other }
 }

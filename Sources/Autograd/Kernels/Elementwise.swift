@@ -177,7 +177,6 @@ extension Kernels {
 }
 
 /// The broadcast shape of two shapes (NumPy rules), or a trap naming the op and both shapes.
-
 func broadcastShapes(_ a: [Int], _ b: [Int], op: String) -> [Int] {
     if a == b { return a }
     let rank = Swift.max(a.count, b.count)
@@ -194,7 +193,6 @@ func broadcastShapes(_ a: [Int], _ b: [Int], op: String) -> [Int] {
 
 extension Tensor {
     /// Strides that read this tensor as if broadcast to `shape` (0 along broadcast dimensions).
-
     func broadcastStrides(to target: [Int]) -> [Int] {
         let pad = target.count - shape.count
         var s = [Int](repeating: 0, count: target.count)
@@ -227,7 +225,6 @@ extension Tensor {
 
 extension Kernels {
     /// Copies any strided view into a new contiguous tensor.
-
     static func copyToContiguous(_ x: Tensor) -> Tensor {
         var out = Tensor.uninitialized(shape: x.shape, dtype: x.dtype)
         switch x.dtype.byteSize {

@@ -124,7 +124,6 @@ extension Kernels {
 
 extension Tensor {
     /// A view with dimensions permuted (no copy, no tracing).
-
     func permutedView(_ perm: [Int]) -> Tensor {
         let s = strides
         return Tensor(viewing: self, shape: perm.map { shape[$0] }, strides: perm.map { s[$0] }, offset: offset)

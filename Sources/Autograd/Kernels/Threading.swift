@@ -53,7 +53,6 @@ public enum Threading {
 }
 
 /// A chunk body shared by the worker threads; each call touches a disjoint range.
-
 struct ChunkTask: @unchecked Sendable {
     let body: (Range<Int>) -> Void
     init(body: @escaping (Range<Int>) -> Void) { self.body = body }

@@ -124,7 +124,6 @@ func sumTangents(_ a: Tensor?, _ b: Tensor?) -> Tensor {
 /// NumPy/PyTorch-style "weak" scalars: when two float tensors of different dtypes meet and one of
 /// them is 0-d (a Swift number or literal made into a tensor), it takes the other's dtype. Any other
 /// dtype mismatch stops with a message naming the op and both shapes.
-
 @inline(__always)
 func promoteWeakScalars(_ x: Tensor, _ y: Tensor) -> (Tensor, Tensor) {
     if x.dtype == y.dtype || !x.dtype.isFloatingPoint || !y.dtype.isFloatingPoint { return (x, y) }

@@ -3,7 +3,6 @@
 
 /// Normalises possibly negative `axes` for a tensor of rank `rank` (sorted, unique), or traps
 /// naming the op.
-
 func normalizeAxes(_ axes: [Int]?, rank: Int, shape: [Int], op: String) -> [Int] {
     guard let axes else { return Array(0..<rank) }
     var out: [Int] = []

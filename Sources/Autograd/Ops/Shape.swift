@@ -18,7 +18,6 @@ extension Tensor {
     }
 
     /// Untraced reshape: a view when contiguous, else a copy.
-
     func reshapedData(_ newShape: [Int]) -> Tensor {
         let c = primalData.contiguous()
         return Tensor(viewing: c, shape: newShape, strides: Tensor.contiguousStrides(newShape), offset: c.offset)

@@ -95,7 +95,6 @@ extension Tensor {
 
     /// A copy of this tensor converted to `dtype` (untraced unless the dtype is unchanged; use
     /// ``cast(to:)`` on float tensors under differentiation, which is differentiable).
-
     func convertedData(to target: DType) -> Tensor {
         let x = primalData
         if x.dtype == target { return x }
