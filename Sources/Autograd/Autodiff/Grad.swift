@@ -7,23 +7,36 @@ func reverseDifferentiate<P: ParameterTree, Aux>(_ x: P, _ f: (P) -> (Tensor, Au
     -> (value: Tensor, gradient: P, aux: Aux) {
     let trace = Trace()
     defer { trace.finish() }
-    var inputs: [Int] = []
-    var traced = x
-    traced.updateTensors { leaf in
-        require(leaf.dtype.isFloatingPoint, "\(op): can only differentiate with respect to floating-point tensors, got \(leaf.dtype) of shape \(leaf.shape)")
-        leaf = trace.makeInput(leaf)
-        inputs.append(leaf.node!.index)
-    }
+    let (traced, inputs) = trace.markInputs(of: x, op: op)
     let (out, aux) = f(traced)
     require(out.count == 1, "\(op): the function must return a single value (one element) to be differentiated, got shape \(out.shape); use vjp or sum it first")
-    let cotangents = trace.backward(from: out)
-    var k = 0
-    var gradient = x
-    gradient.updateTensors { leaf in
-        leaf = cotangents[inputs[k]] ?? Tensor.zeros(like: leaf.primalData)
-        k += 1
-    }
+    let gradient = x.gathering(trace.backward(from: out), at: inputs)
     return (out.unwrapped(at: trace.level).0, gradient, releasingTrace(aux, trace))
+}
+
+extension Trace {
+    /// `x` with every leaf recorded as an input of this trace, and the leaves' node indices.
+    func markInputs<P: ParameterTree>(of x: P, op: String) -> (P, [Int]) {
+        var inputs: [Int] = []
+        var traced = x
+        traced.updateTensors { leaf in
+            require(leaf.dtype.isFloatingPoint, "\(op): can only differentiate with respect to floating-point tensors, got \(leaf.dtype) of shape \(leaf.shape)")
+            leaf = makeInput(leaf)
+            inputs.append(leaf.node!.index)
+        }
+        return (traced, inputs)
+    }
+}
+
+extension ParameterTree {
+    /// This tree with each leaf replaced by its input's cotangent (zeros where none flowed).
+    func gathering(_ cotangents: [Tensor?], at inputs: [Int]) -> Self {
+        var k = 0
+        return mapTensors { leaf in
+            defer { k += 1 }
+            return cotangents[inputs[k]] ?? Tensor.zeros(like: leaf.primalData)
+        }
+    }
 }
 
 /// Removes this trace's links from auxiliary outputs that are tensor trees.
@@ -178,13 +191,7 @@ public func vjp<P: ParameterTree>(_ f: @escaping (P) -> Tensor) -> (P) -> (value
     { x in
         let open = OpenTrace()
         let trace = open.trace
-        var inputs: [Int] = []
-        var traced = x
-        traced.updateTensors { leaf in
-            require(leaf.dtype.isFloatingPoint, "vjp: can only differentiate with respect to floating-point tensors, got \(leaf.dtype) of shape \(leaf.shape)")
-            leaf = trace.makeInput(leaf)
-            inputs.append(leaf.node!.index)
-        }
+        let (traced, inputs) = trace.markInputs(of: x, op: "vjp")
         let out = f(traced)
         let value = out.unwrapped(at: trace.level).0
         let pullback = { (u: Tensor) -> P in
@@ -192,13 +199,7 @@ public func vjp<P: ParameterTree>(_ f: @escaping (P) -> Tensor) -> (P) -> (value
             let cotangents = withExtendedLifetime(open) {
                 trace.backward(from: out, seed: u.cast(to: value.dtype))
             }
-            var k = 0
-            var gradient = x
-            gradient.updateTensors { leaf in
-                leaf = cotangents[inputs[k]] ?? Tensor.zeros(like: leaf.primalData)
-                k += 1
-            }
-            return gradient
+            return x.gathering(cotangents, at: inputs)
         }
         return (value, pullback)
     }
