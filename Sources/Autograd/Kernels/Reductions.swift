@@ -36,11 +36,32 @@ extension Kernels {
 
     /// Sum of `n` contiguous values, accumulated in double precision with vectorised partial sums.
     @inline(__always)
+    ///
+    /// Long sums are cut into fixed blocks of 2^18 elements whose partial sums (computed in
+    /// parallel when threads are available) are added in order, so the result is the same for
+    /// every thread count.
     static func sumContiguous<T: TensorFloat>(_ p: UnsafePointer<T>, _ n: Int) -> T {
-        if T.self == Float.self {
-            return T(ag_sum_f32(UnsafeRawPointer(p).assumingMemoryBound(to: Float.self), n))
+        let block = 1 << 18
+        if n <= block { return T(blockSum(p, n)) }
+        let blocks = (n + block - 1) / block
+        var partial = [Double](repeating: 0, count: blocks)
+        partial.withUnsafeMutableBufferPointer { out in
+            let base = out.baseAddress!
+            Threading.forEachChunk(blocks, minimumParallel: 2) { r in
+                for b in r { base[b] = blockSum(p + b * block, Swift.min(block, n - b * block)) }
+            }
         }
-        return T(ag_sum_f64(UnsafeRawPointer(p).assumingMemoryBound(to: Double.self), n))
+        var total = 0.0
+        for v in partial { total += v }
+        return T(total)
+    }
+
+    @inline(__always)
+    static func blockSum<T: TensorFloat>(_ p: UnsafePointer<T>, _ n: Int) -> Double {
+        if T.self == Float.self {
+            return ag_sum_f32(UnsafeRawPointer(p).assumingMemoryBound(to: Float.self), n)
+        }
+        return ag_sum_f64(UnsafeRawPointer(p).assumingMemoryBound(to: Double.self), n)
     }
 
     static func reduce<T: TensorFloat>(_ x: Tensor, axes: [Int], kind: ReductionKind, _: T.Type) -> Tensor {
