@@ -91,22 +91,29 @@ class Node: @unchecked Sendable {
     var opName: String { "input" }
 }
 
-func accumulate(_ g: Tensor, at index: Int, into cotangents: inout [Tensor?]) {
+func accumulate(_ g: consuming Tensor, at index: Int, into cotangents: inout [Tensor?]) {
     if index < 0 { return }
     guard var old = cotangents[index] else {
         cotangents[index] = g
         return
     }
     cotangents[index] = nil
-    // Sum in place when the running total is an untraced buffer nobody else holds (the common
-    // case for a value used several times): no allocation and one memory pass fewer.
-    if old.node == nil, g.node == nil, old.dtype == g.dtype, old.shape == g.shape,
-       old.buffer.layout.pointee.owner == nil, isKnownUniquelyReferenced(&old.buffer) {
-        Kernels.addInPlace(old, g)
-        cotangents[index] = old
-        return
+    var new = g
+    // Sum in place into whichever operand is an untraced buffer nobody else holds (the running
+    // total, or a fresh contribution): no allocation and one memory pass fewer.
+    if old.node == nil, new.node == nil, old.dtype == new.dtype, old.shape == new.shape {
+        if old.buffer.layout.pointee.owner == nil, isKnownUniquelyReferenced(&old.buffer) {
+            Kernels.addInPlace(old, new)
+            cotangents[index] = old
+            return
+        }
+        if new.isContiguous, new.buffer.layout.pointee.owner == nil, isKnownUniquelyReferenced(&new.buffer) {
+            Kernels.addInPlace(new, old)
+            cotangents[index] = new
+            return
+        }
     }
-    cotangents[index] = old.addingCotangent(g)
+    cotangents[index] = old.addingCotangent(new)
 }
 
 extension Tensor {
