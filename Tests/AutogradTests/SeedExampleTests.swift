@@ -6,6 +6,12 @@ import AutogradExamples
 // The seeds' examples (HIPS autograd, torch-autograd) reproduce their published values.
 
 /// `actual` equals `expected` to a relative tolerance (absolute near zero).
+/// Checks each labelled value of an example result against its reference.
+private func expectValues(_ r: ExampleResult, _ expected: KeyValuePairs<String, Double>,
+                          sourceLocation: SourceLocation = #_sourceLocation) {
+    for (label, value) in expected { expectClose(r[label], value, label, sourceLocation: sourceLocation) }
+}
+
 private func expectClose(_ actual: Double?, _ expected: Double, rel: Double = 1e-12, abs: Double = 1e-15,
                          _ what: String = "", sourceLocation: SourceLocation = #_sourceLocation) {
     guard let actual else {
@@ -32,31 +38,21 @@ struct SeedExampleTests {
 
     @Test("a + b·c at (3.5, 2.1, 1.1): value 5.81, gradients 1, 1.1, 2.1")
     func simpleGradient() {
-        let r = simpleGradientExample()
-        expectClose(r["value"], 5.81, "value")
-        expectClose(r["df/da"], 1, "df/da")
-        expectClose(r["gradients.a"], 1, "∂f/∂a")
-        expectClose(r["gradients.b"], 1.1, "∂f/∂b")
-        expectClose(r["gradients.c"], 2.1, "∂f/∂c")
+        expectValues(simpleGradientExample(),
+                     ["value": 5.81, "df/da": 1, "gradients.a": 1, "gradients.b": 1.1, "gradients.c": 2.1])
     }
 
     @Test("if b > c { a·sin(b) } else { a + b·c }: value 3.0212327832711, gradient 0.86320936664887")
     func conditional() {
-        let r = conditionalExample()
-        expectClose(r["value"], 3.0212327832711, "value")
-        expectClose(r["df/da"], 0.86320936664887, "df/da")
-        expectClose(r["df/db"], 3.5 * Foundation.cos(2.1), "df/db")
-        expectClose(r["df/dc"], 0, "df/dc")
-        expectClose(r["df/da (else branch)"], 1, "df/da in the else branch")
+        expectValues(conditionalExample(),
+                     ["value": 3.0212327832711, "df/da": 0.86320936664887, "df/db": 3.5 * Foundation.cos(2.1),
+                      "df/dc": 0, "df/da (else branch)": 1])
     }
 
     @Test("x^(2n) by a loop and by recursion at (3, 2): value 81, gradient 108")
     func loopAndRecursion() {
         let r = loopAndRecursionExample()
-        expectClose(r["loop value"], 81, "loop value")
-        expectClose(r["loop gradient"], 108, "loop gradient")
-        expectClose(r["recursion value"], 81, "recursion value")
-        expectClose(r["recursion gradient"], 108, "recursion gradient")
+        expectValues(r, ["loop value": 81, "loop gradient": 108, "recursion value": 81, "recursion gradient": 108])
         // The trip count is an ordinary argument: n = 3 gives 3⁶ and 6·3⁵.
         #expect(grad(powerByLoop)(Tensor(3.0), 3).scalar == 1458)
         #expect(grad(powerByRecursion)(Tensor(3.0), 3).scalar == 1458)
