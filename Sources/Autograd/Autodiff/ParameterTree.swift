@@ -78,13 +78,16 @@ extension Array: ParameterTree where Element: ParameterTree {
 }
 
 extension Dictionary: ParameterTree where Value: ParameterTree {
-    /// The values' leaves, in the dictionary's (stable, per instance) order.
+    /// The values' leaves, in sorted key order (the order of their names), so two dictionaries
+    /// with the same keys — parameters and a direction, parameters and optimizer state — always
+    /// list their leaves alike.
     public mutating func updateTensors(_ body: (inout Tensor) -> Void) {
-        var i = values.startIndex
-        while i != values.endIndex {
-            values[i].updateTensors(body)
-            values.formIndex(after: &i)
+        if count <= 1 {
+            if let i = values.indices.first { values[i].updateTensors(body) }
+            return
         }
+        let order = indices.map { ("\(self[$0].key)", $0) }.sorted { $0.0 < $1.0 }
+        for (_, i) in order { values[i].updateTensors(body) }
     }
     /// Values are named by key, in sorted key order.
     public func forEachNamedTensor(prefix: String, _ body: (String, Tensor) -> Void) {

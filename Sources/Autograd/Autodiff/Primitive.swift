@@ -51,6 +51,11 @@ public final class UnaryPrimitive: Sendable {
         let ans = self(n.primal)
         guard ans.dtype.isFloatingPoint else { return ans }
         let trace = n.trace
+        checkForwardResult(ans, trace, name)
+        if trace.isForward {
+            guard let jvp else { missingTangent(name, [n.primal.shape]) }
+            return trace.record(ans, tangent: jvp(n.tangent, ans, n.primal).asTangent(of: ans, op: name))
+        }
         let node = UnaryNode(op: self, x: n.primal, parent: n.index, trace: trace, index: trace.nodes.count, primal: ans)
         return trace.record(node, ans)
     }
@@ -112,6 +117,13 @@ public final class BinaryPrimitive: Sendable {
         }
         let ans = self(xp, yp)
         guard ans.dtype.isFloatingPoint else { return ans }
+        checkForwardResult(ans, trace, name)
+        if trace.isForward {
+            guard let jvp else { missingTangent(name, [xp.shape, yp.shape]) }
+            let dx = px >= 0 ? nx.unsafelyUnwrapped.tangent : nil
+            let dy = py >= 0 ? ny.unsafelyUnwrapped.tangent : nil
+            return trace.record(ans, tangent: jvp(dx, dy, ans, xp, yp).asTangent(of: ans, op: name))
+        }
         let node = BinaryNode(op: self, x: xp, y: yp, px: px, py: py, trace: trace, index: trace.nodes.count, primal: ans)
         return trace.record(node, ans)
     }
@@ -146,7 +158,7 @@ public final class NaryPrimitive: Sendable {
         var level = 0
         for a in args where a.node != nil { level = Swift.max(level, a.liveLevel) }
         if level == 0 { return forward(args.map { $0.primalData }) }
-        var primals = [Tensor](), parents = [Int]()
+        var primals = [Tensor](), parents = [Int](), tangents = [Tensor?]()
         primals.reserveCapacity(args.count)
         parents.reserveCapacity(args.count)
         var trace: Trace?
@@ -154,10 +166,21 @@ public final class NaryPrimitive: Sendable {
             let (p, i) = a.unwrapped(at: level)
             primals.append(p)
             parents.append(i)
-            if i >= 0 { trace = a.strippingDeadTraces.node!.trace }
+            if i >= 0 {
+                let node = a.strippingDeadTraces.node!
+                trace = node.trace
+                tangents.append(node.trace.isForward ? node.tangent : nil)
+            } else {
+                tangents.append(nil)
+            }
         }
         let ans = self(primals)
         guard ans.dtype.isFloatingPoint, let trace else { return ans }
+        checkForwardResult(ans, trace, name)
+        if trace.isForward {
+            guard let jvp else { missingTangent(name, primals.map(\.shape)) }
+            return trace.record(ans, tangent: jvp(tangents, ans, primals).asTangent(of: ans, op: name))
+        }
         return trace.record(NaryNode(op: self, args: primals, parents: parents,
                                      trace: trace, index: trace.nodes.count, primal: ans), ans)
     }
@@ -169,6 +192,20 @@ public final class NaryPrimitive: Sendable {
 func missingGradient(_ name: String, _ shapes: [[Int]]) -> Never {
     let described = shapes.map { "\($0)" }.joined(separator: ", ")
     fatalError("\(name): no gradient is defined for this op (arguments of shape \(described)), but a derivative flows through it; declare it with a vjp or wrap its input in stopGradient")
+}
+
+/// Traps if a primitive's forward function returned a value traced at the level being recorded
+/// (it must compute on its untraced arguments; a traced value it captured would bypass the rule).
+@inline(__always)
+func checkForwardResult(_ ans: Tensor, _ trace: Trace, _ name: String) {
+    if let n = ans.node, n.isLive, n.level >= trace.level {
+        fatalError("\(name): the forward function returned a value that depends on a traced value it captured rather than received as an argument (result shape \(ans.shape)); pass it as an argument")
+    }
+}
+
+func missingTangent(_ name: String, _ shapes: [[Int]]) -> Never {
+    let described = shapes.map { "\($0)" }.joined(separator: ", ")
+    fatalError("\(name): no forward-mode rule (JVP) is defined for this op (arguments of shape \(described)), but a tangent flows through it; declare it with a jvp")
 }
 
 final class UnaryNode: Node, @unchecked Sendable {
@@ -246,6 +283,16 @@ final class NaryNode: Node, @unchecked Sendable {
 }
 
 extension Tensor {
+    /// A tangent computed by a JVP rule, broadcast to the result's shape (a rule may return a
+    /// tangent that broadcasts, e.g. when only a smaller argument carries one) and converted to its
+    /// dtype.
+    func asTangent(of ans: Tensor, op: String) -> Tensor {
+        var t = self
+        if t.dtype != ans.dtype { t = t.cast(to: ans.dtype) }
+        if t.shape != ans.shape { t = t.broadcast(to: ans.shape) }
+        return t
+    }
+
     /// Sums a cotangent produced at a broadcast shape back to the shape of `arg` (the one place where
     /// broadcasting is undone for every op).
     func reduced(toShapeOf arg: Tensor, op: String) -> Tensor {

@@ -4,8 +4,14 @@ import Synchronization
 /// so an op whose arguments belong to several traces records on the innermost one first.
 private let traceLevels = Atomic<Int>(0)
 
-/// One level of reverse-mode differentiation: the tape of nodes recorded while the differentiated
-/// function runs, in creation order (which is already a topological order).
+/// One level of differentiation.
+///
+/// A *reverse* trace records the tape of nodes created while the differentiated function runs, in
+/// creation order (which is already a topological order), for a backward pass. A *forward* trace
+/// carries a tangent beside each value instead (a ``TangentNode``): every op computes its result's
+/// tangent from its arguments' tangents with the primitive's JVP as it runs, and nothing is
+/// walked backwards (its nodes are kept only so that ``finish()`` can turn escaped values into
+/// constants).
 ///
 /// A value traced at this level is a ``Tensor`` whose `node` belongs to this trace; the node keeps
 /// the value one level down (its *primal*, itself possibly traced by an outer level). Ops unwrap
@@ -14,12 +20,21 @@ private let traceLevels = Atomic<Int>(0)
 /// nested derivatives never mix up (no perturbation confusion).
 final class Trace: @unchecked Sendable {
     let level: Int
+    /// Whether this trace carries tangents forward (forward mode) rather than recording a tape.
+    let isForward: Bool
     @exclusivity(unchecked) var isActive = true
     @exclusivity(unchecked) var nodes: [Node] = []
 
-    init() {
+    init(forward: Bool = false) {
         level = traceLevels.add(1, ordering: .relaxed).newValue
+        isForward = forward
         nodes.reserveCapacity(64)
+    }
+
+    /// Records `primal` as a value of this forward trace with tangent `tangent`.
+    @inline(__always)
+    func record(_ primal: Tensor, tangent: Tensor) -> Tensor {
+        record(TangentNode(trace: self, index: nodes.count, primal: primal, tangent: tangent), primal)
     }
 
     /// Marks `value` as an input of the differentiated function.
@@ -89,6 +104,24 @@ class Node: @unchecked Sendable {
 
     /// A description for error messages and graph dumps.
     var opName: String { "input" }
+}
+
+/// A value of a forward trace: its primal and its tangent (both possibly traced by outer levels).
+final class TangentNode: Node, @unchecked Sendable {
+    let storedTangent: Tensor
+
+    init(trace: Trace, index: Int, primal: Tensor, tangent: Tensor) {
+        self.storedTangent = tangent
+        super.init(trace: trace, index: index, primal: primal)
+    }
+
+    override var opName: String { "tangent" }
+}
+
+extension Node {
+    /// The tangent of a value of a forward trace.
+    @inline(__always)
+    var tangent: Tensor { unsafeDowncast(self, to: TangentNode.self).storedTangent }
 }
 
 func accumulate(_ g: consuming Tensor, at index: Int, into cotangents: inout [Tensor?]) {

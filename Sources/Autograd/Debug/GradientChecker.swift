@@ -100,9 +100,10 @@ public struct GradientCheckResult: Sendable, CustomStringConvertible {
     }
 }
 
-/// Checks the reverse-mode derivatives of `f` at `x` against finite differences, to `order`.
+/// Checks the forward- and reverse-mode derivatives of `f` at `x` against finite differences, to
+/// `order`.
 ///
-/// The method is that of HIPS autograd's `check_grads`. The arguments are converted to float64. For
+/// The method is that of HIPS autograd's `check_grads(modes=['fwd', 'rev'])`. The arguments are converted to float64. For
 /// a random direction `v` (shaped like each argument) and a random cotangent `u` (shaped like
 /// `f(x)`, which may have any shape), the central difference `⟨u, (f(x + εv) − f(x − εv)) / 2ε⟩`
 /// must equal `⟨vjp(u), v⟩`, where `vjp(u)` is the gradient of `x ↦ sum(f(x) · u)`. Each argument
@@ -110,10 +111,15 @@ public struct GradientCheckResult: Sendable, CustomStringConvertible {
 /// small gradient is not hidden by a large one. The two sides agree when
 /// `|analytic − numerical| ≤ atol + rtol · max(|analytic|, |numerical|)`.
 ///
-/// For `order` 2 the same check runs on the VJP itself, `(x, u) ↦ vjp_u(x)`, with respect to both
-/// `x` and `u` and with fresh random directions: that differentiates the VJP rules, so an op whose
-/// gradient is right but whose gradient's gradient is wrong (say, a VJP written with a constant
-/// where it should use a differentiable op) fails at order 2. Higher orders recurse the same way.
+/// In forward mode the same central difference must equal `⟨u, jvp(v)⟩`, the tangent of `f` in
+/// direction `v` (one argument's direction at a time).
+///
+/// For `order` 2 the same checks run on the VJP itself, `(x, u) ↦ vjp_u(x)`, with respect to both
+/// `x` and `u`, and on the JVP, `(x, v) ↦ jvp_v(x)`, with fresh random directions: that
+/// differentiates the rules, so an op whose gradient is right but whose gradient's gradient is
+/// wrong (say, a VJP written with a constant where it should use a differentiable op) fails at
+/// order 2. Higher orders recurse the same way (the number of checks doubles per order when both
+/// modes are on).
 ///
 /// ```swift
 /// let result = checkGradients({ x in (sin(x) * x).sum(axis: 1) }, at: Tensor.randn([2, 3], seed: 1))
@@ -123,15 +129,13 @@ public struct GradientCheckResult: Sendable, CustomStringConvertible {
 /// checkGradients({ p in matmul(p[0], p[1]) }, at: [Tensor.randn([2, 3]), Tensor.randn([3, 4])])
 /// ```
 ///
-/// Only reverse mode (the VJP rules) is checked; the JVP rules are to be checked the same way
-/// (`⟨u, jvp(v)⟩` against finite differences) once forward mode is exposed.
-///
 /// Keep the arguments inside the function's domain and away from its kinks (`abs` at 0, ties of
 /// `max`) by more than `eps`: finite differences across a kink do not measure a derivative.
 ///
 /// - Parameters:
 ///   - f: the function; it may return a tensor of any shape and floating-point dtype.
 ///   - x: the point: a tensor, or any ``ParameterTree`` of floating-point tensors.
+///   - modes: which rules to check: `.forward`, `.reverse` or `.both` (the default).
 ///   - order: the highest derivative order to check (1: first derivatives; 2: also the
 ///     derivatives of the VJP; …).
 ///   - eps: the finite-difference step.
@@ -141,14 +145,14 @@ public struct GradientCheckResult: Sendable, CustomStringConvertible {
 ///     comparisons on every run).
 /// - Returns: every comparison made; `passed` says whether all agreed.
 public func checkGradients<P: ParameterTree>(
-    _ f: @escaping (P) -> Tensor, at x: P,
+    _ f: @escaping (P) -> Tensor, at x: P, modes: GradientCheckModes = .both,
     order: Int = 2, eps: Double = 1e-6, rtol: Double = 1e-5, atol: Double = 1e-6, seed: UInt64 = 0
 ) -> GradientCheckResult {
     let template = float64Leaves(x)
     let leaves = template.tensors
     let multi: GradientCheckFunction = { args in [f(rebuilt(template, args[...]))] }
     return runGradientCheck(multi, at: leaves, names: leafNames(x, prefix: "x"),
-                            order: order, eps: eps, rtol: rtol, atol: atol, seed: seed)
+                            modes: modes, order: order, eps: eps, rtol: rtol, atol: atol, seed: seed)
 }
 
 /// Checks the reverse-mode derivatives of a function of two arguments with respect to both: the
@@ -159,7 +163,7 @@ public func checkGradients<P: ParameterTree>(
 ///                             Tensor.randn([1, 3], seed: 2))
 /// ```
 public func checkGradients<A: ParameterTree, B: ParameterTree>(
-    _ f: @escaping (A, B) -> Tensor, at x: A, _ y: B,
+    _ f: @escaping (A, B) -> Tensor, at x: A, _ y: B, modes: GradientCheckModes = .both,
     order: Int = 2, eps: Double = 1e-6, rtol: Double = 1e-5, atol: Double = 1e-6, seed: UInt64 = 0
 ) -> GradientCheckResult {
     let ta = float64Leaves(x), tb = float64Leaves(y)
@@ -169,7 +173,7 @@ public func checkGradients<A: ParameterTree, B: ParameterTree>(
         [f(rebuilt(ta, args[..<n]), rebuilt(tb, args[n...]))]
     }
     return runGradientCheck(multi, at: la + lb, names: leafNames(x, prefix: "x") + leafNames(y, prefix: "y"),
-                            order: order, eps: eps, rtol: rtol, atol: atol, seed: seed)
+                            modes: modes, order: order, eps: eps, rtol: rtol, atol: atol, seed: seed)
 }
 
 // MARK: - Implementation
@@ -245,53 +249,97 @@ private func innerProduct(_ a: Tensor, _ b: Tensor) -> Double {
 }
 
 func runGradientCheck(_ f: @escaping GradientCheckFunction, at xs: [Tensor], names: [String],
-                      order: Int, eps: Double, rtol: Double, atol: Double, seed: UInt64) -> GradientCheckResult {
+                      modes: GradientCheckModes, order: Int, eps: Double, rtol: Double, atol: Double,
+                      seed: UInt64) -> GradientCheckResult {
     require(order >= 1, "checkGradients: order must be at least 1, got \(order)")
     require(eps > 0, "checkGradients: eps must be positive, got \(eps)")
+    require(!modes.isEmpty, "checkGradients: no mode to check (pass .forward, .reverse or both)")
     var rng = SplitMix64(seed: seed)
     var checks: [GradientCheckResult.Check] = []
-    var function = f
-    var label = "f"
-    var inputs = xs
-    var inputNames = names
-    var outputNames: [String] = []  // for level ≥ 2: the inputs the gradients are with respect to
-    for level in 1...order {
-        let outputs = function(inputs)
-        for y in outputs {
-            require(y.dtype.isFloatingPoint,
-                         "checkGradients: \(label) returned a \(y.dtype) tensor of shape \(y.shape); it must return floating-point values")
+    checkLevel(f, label: "f", inputs: xs, inputNames: names, modes: modes, level: 1, order: order,
+               eps: eps, rtol: rtol, atol: atol, rng: &rng, checks: &checks)
+    return GradientCheckResult(checks: checks, order: order, seed: seed, atol: atol)
+}
+
+/// Checks `function` at `inputs` in each mode, then recurses on its JVP (a function of the inputs
+/// and their tangents) and its VJP (a function of the inputs and the outputs' cotangents), the
+/// scheme of HIPS autograd's `check_grads(modes=['fwd', 'rev'], order=…)`.
+private func checkLevel(_ function: @escaping GradientCheckFunction, label: String, inputs: [Tensor],
+                        inputNames: [String], modes: GradientCheckModes, level: Int, order: Int,
+                        eps: Double, rtol: Double, atol: Double, rng: inout SplitMix64,
+                        checks: inout [GradientCheckResult.Check]) {
+    let outputs = function(inputs)
+    for y in outputs {
+        require(y.dtype.isFloatingPoint,
+                "checkGradients: \(label) returned a \(y.dtype) tensor of shape \(y.shape); it must return floating-point values")
+    }
+    let us = outputs.map { Tensor.randn($0.shape, seed: rng.next()) }
+    let vs = inputs.map { Tensor.randn($0.shape, seed: rng.next()) }
+    // ⟨u, (F(x + εvᵢ) − F(x − εvᵢ)) / 2ε⟩ for each input i.
+    let numerical = inputs.indices.map { i -> Double in
+        var plus = inputs, minus = inputs
+        plus[i] = inputs[i] + eps * vs[i]
+        minus[i] = inputs[i] - eps * vs[i]
+        let fp = function(plus), fm = function(minus)
+        var total = 0.0
+        for j in outputs.indices {
+            total += innerProduct(us[j], fp[j].cast(to: .float64) - fm[j].cast(to: .float64))
         }
-        let us = outputs.map { Tensor.randn($0.shape, seed: rng.next()) }
-        let vs = inputs.map { Tensor.randn($0.shape, seed: rng.next()) }
-        let vjp = vjpFunction(of: function, inputCount: inputs.count)
+        return total / (2 * eps)
+    }
+    let outputNames = outputs.count == 1 ? ["u"] : outputs.indices.map { "u.\($0)" }
+    let vjp = vjpFunction(of: function, inputCount: inputs.count)
+    let jvp = jvpFunction(of: function, inputCount: inputs.count)
+    if modes.contains(.reverse) {
         let gradients = vjp(inputs + us)
         for i in inputs.indices {
             let analytic = innerProduct(gradients[i].cast(to: .float64), vs[i])
-            var plus = inputs, minus = inputs
-            plus[i] = inputs[i] + eps * vs[i]
-            minus[i] = inputs[i] - eps * vs[i]
-            let fp = function(plus), fm = function(minus)
-            var numerical = 0.0
-            for j in outputs.indices {
-                numerical += innerProduct(us[j], fp[j].cast(to: .float64) - fm[j].cast(to: .float64))
-            }
-            numerical /= 2 * eps
             checks.append(.init(order: level, function: label, argument: inputNames[i], shape: inputs[i].shape,
-                                analytic: analytic, numerical: numerical, rtol: rtol, atol: atol))
+                                analytic: analytic, numerical: numerical[i], rtol: rtol, atol: atol))
         }
-        if level == order { break }
-        // Next level: the VJP, as a function of the inputs and of this level's cotangents.
-        let cotangentNames: [String]
-        if level == 1 {
-            cotangentNames = outputs.count == 1 ? ["u"] : outputs.indices.map { "u.\($0)" }
-        } else {
-            cotangentNames = outputNames.map { "u\(level)[∂\($0)]" }
-        }
-        outputNames = inputNames
-        function = vjp
-        label = "VJP(\(label))"
-        inputs += us
-        inputNames += cotangentNames
     }
-    return GradientCheckResult(checks: checks, order: order, seed: seed, atol: atol)
+    if modes.contains(.forward) {
+        // One input's direction at a time (the others' tangents zero), so a wrong rule is named.
+        for i in inputs.indices {
+            var directions = inputs.map { Tensor.zeros(like: $0) }
+            directions[i] = vs[i]
+            let tangents = jvp(inputs + directions)
+            var analytic = 0.0
+            for j in outputs.indices { analytic += innerProduct(us[j], tangents[j].cast(to: .float64)) }
+            checks.append(.init(order: level, function: "JVP:" + label, argument: inputNames[i], shape: inputs[i].shape,
+                                analytic: analytic, numerical: numerical[i], rtol: rtol, atol: atol))
+        }
+    }
+    if level == order { return }
+    if modes.contains(.forward) {
+        checkLevel(jvp, label: "JVP(\(label))", inputs: inputs + vs,
+                   inputNames: inputNames + inputNames.map { "v[\($0)]" }, modes: modes, level: level + 1,
+                   order: order, eps: eps, rtol: rtol, atol: atol, rng: &rng, checks: &checks)
+    }
+    if modes.contains(.reverse) {
+        checkLevel(vjp, label: "VJP(\(label))", inputs: inputs + us,
+                   inputNames: inputNames + outputNames.map { "\($0)[\(label)]" }, modes: modes, level: level + 1,
+                   order: order, eps: eps, rtol: rtol, atol: atol, rng: &rng, checks: &checks)
+    }
+}
+
+/// The JVP of `F` as a function of its inputs followed by one tangent per input: the tangents of
+/// its outputs. Written with forward mode, so it is itself differentiable in both modes.
+private func jvpFunction(of F: @escaping GradientCheckFunction, inputCount n: Int) -> GradientCheckFunction {
+    { args in
+        forwardDifferentiate(Array(args[..<n]), Array(args[n...]), { (xs: [Tensor]) in F(xs) }, op: "checkGradients").tangent
+    }
+}
+
+/// Which derivatives ``checkGradients(_:at:modes:order:eps:rtol:atol:seed:)`` checks.
+public struct GradientCheckModes: OptionSet, Sendable {
+    public let rawValue: Int
+    /// Creates a set of modes from its raw value.
+    public init(rawValue: Int) { self.rawValue = rawValue }
+    /// Forward mode: the JVP rules, `⟨u, J v⟩` against finite differences.
+    public static let forward = GradientCheckModes(rawValue: 1)
+    /// Reverse mode: the VJP rules, `⟨Jᵀu, v⟩` against finite differences.
+    public static let reverse = GradientCheckModes(rawValue: 2)
+    /// Both (the default, as HIPS autograd's `check_grads`).
+    public static let both: GradientCheckModes = [.forward, .reverse]
 }

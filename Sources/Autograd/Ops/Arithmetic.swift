@@ -86,22 +86,42 @@ extension Primitives {
             }
             return g * y * Autograd.pow(x, y - 1)
         },
-        vjpRhs: { g, ans, x, _ in g * ans * log(Autograd.where(x .== 0, Tensor.ones(like: x.primalData), x)) })
+        vjpRhs: { g, ans, x, _ in g * ans * log(Autograd.where(x .== 0, Tensor.ones(like: x.primalData), x)) },
+        jvp: { dx, dy, ans, x, y in
+            sumTangents(dx.map { dx in
+                            if y.node == nil && y.count == 1 {
+                                let c = y.scalar
+                                if c == 2 { return dx * (x * 2) }
+                                return dx * (Autograd.pow(x, c - 1) * c)
+                            }
+                            return dx * y * Autograd.pow(x, y - 1)
+                        },
+                        dy.map { $0 * ans * log(Autograd.where(x .== 0, Tensor.ones(like: x.primalData), x)) })
+        })
 
     static let maximum = BinaryPrimitive("maximum",
         forward: { Kernels.binary(MaxF.self, $0, $1, op: "maximum") },
         vjpLhs: { g, ans, x, y in g * balancedEqual(x, ans, y) },
-        vjpRhs: { g, ans, x, y in g * balancedEqual(y, ans, x) })
+        vjpRhs: { g, ans, x, y in g * balancedEqual(y, ans, x) },
+        jvp: { dx, dy, ans, x, y in
+            sumTangents(dx.map { $0 * balancedEqual(x, ans, y) }, dy.map { $0 * balancedEqual(y, ans, x) })
+        })
 
     static let minimum = BinaryPrimitive("minimum",
         forward: { Kernels.binary(MinF.self, $0, $1, op: "minimum") },
         vjpLhs: { g, ans, x, y in g * balancedEqual(x, ans, y) },
-        vjpRhs: { g, ans, x, y in g * balancedEqual(y, ans, x) })
+        vjpRhs: { g, ans, x, y in g * balancedEqual(y, ans, x) },
+        jvp: { dx, dy, ans, x, y in
+            sumTangents(dx.map { $0 * balancedEqual(x, ans, y) }, dy.map { $0 * balancedEqual(y, ans, x) })
+        })
 
     static let atan2 = BinaryPrimitive("atan2",
         forward: { Kernels.binary(Atan2F.self, $0, $1, op: "atan2") },
         vjpLhs: { g, _, y, x in g * x / (x * x + y * y) },
-        vjpRhs: { g, _, y, x in -g * y / (x * x + y * y) })
+        vjpRhs: { g, _, y, x in -g * y / (x * x + y * y) },
+        jvp: { dy, dx, _, y, x in
+            sumTangents(dy.map { $0 * x / (x * x + y * y) }, dx.map { -$0 * y / (x * x + y * y) })
+        })
 }
 
 /// 1 where `x == z` and `x != y`, ½ where all three are equal (ties split the gradient), 0 else.
@@ -278,6 +298,10 @@ enum SelectOp {
             case 2: return Autograd.where(a[0], Tensor.zeros([], dtype: g.dtype), g)
             default: return nil
             }
+        },
+        jvp: { t, ans, a in
+            let zero = Tensor.zeros([], dtype: ans.dtype)
+            return Autograd.where(a[0], t[1] ?? zero, t[2] ?? zero)
         })
 }
 

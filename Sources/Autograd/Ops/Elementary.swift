@@ -131,7 +131,8 @@ extension Primitives {
     static let tanhBackward = BinaryPrimitive("tanhBackward",
         forward: { g, y in Kernels.binary(TanhBackwardF.self, g, y, op: "tanhBackward") },
         vjpLhs: { h, _, _, y in h * (1 - y * y) },
-        vjpRhs: { h, _, g, y in -2 * h * g * y })
+        vjpRhs: { h, _, g, y in -2 * h * g * y },
+        jvp: { dg, dy, _, g, y in sumTangents(dg.map { $0 * (1 - y * y) }, dy.map { -2 * $0 * g * y }) })
 }
 
 enum TanhBackwardF: BinaryNumericFunction {

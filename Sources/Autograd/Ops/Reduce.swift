@@ -56,10 +56,20 @@ extension Primitives {
     }
 }
 
+/// The JVP of a reduction: linear for `sum`; for `prod` the sum of `dx · ans / x`; for `max`/`min`
+/// the tangent at the extremum (split evenly between ties, matching the VJP).
 private func sumTangent(_ kind: ReductionKind, axes: [Int], keepDims: Bool)
     -> (@Sendable (Tensor, Tensor, Tensor) -> Tensor)? {
-    guard kind == .sum else { return nil }
-    return { dx, _, _ in dx.sum(axes: axes, keepDims: keepDims) }
+    { dx, ans, x in
+        let ak = keepDims ? ans : ans.reshape(keptShape(x.shape, axes))
+        switch kind {
+        case .sum: return dx.sum(axes: axes, keepDims: keepDims)
+        case .prod: return (dx * ak / x).sum(axes: axes, keepDims: keepDims)
+        case .max, .min:
+            let mask = (x.primalData .== ak.primalData).cast(to: x.dtype)
+            return (dx * mask / mask.sum(axes: axes, keepDims: true)).sum(axes: axes, keepDims: keepDims)
+        }
+    }
 }
 
 /// `shape` with the dimensions in `axes` set to 1.

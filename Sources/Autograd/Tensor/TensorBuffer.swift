@@ -37,6 +37,7 @@ final class TensorBuffer: ManagedBuffer<TensorBuffer.Header, Double> {
         let byteCount = count * dtype.byteSize
         if byteCount >= poolThreshold {
             let memory = BufferPool.shared.take(byteCount: byteCount)
+            TensorMemory.allocated(byteCount)
             let object = TensorBuffer.create(minimumCapacity: 0) { _ in
                 Header(base: memory, shape: shape, strides: strides, offset: 0, count: count, dtype: dtype,
                        isContiguous: true, pooled: true, byteCount: byteCount, owner: nil)
@@ -67,7 +68,10 @@ final class TensorBuffer: ManagedBuffer<TensorBuffer.Header, Double> {
     deinit {
         // The header itself is destroyed by ManagedBuffer; only pooled memory needs handing back.
         withUnsafeMutablePointerToHeader { h in
-            if h.pointee.pooled { BufferPool.shared.give(h.pointee.base, byteCount: h.pointee.byteCount) }
+            if h.pointee.pooled {
+                TensorMemory.freed(h.pointee.byteCount)
+                BufferPool.shared.give(h.pointee.base, byteCount: h.pointee.byteCount)
+            }
         }
     }
 }
@@ -101,4 +105,34 @@ final class BufferPool: Sendable {
         }
         if !kept { pointer.deallocate() }
     }
+}
+
+/// Counts of the memory held by large tensors (those whose elements come from the buffer pool,
+/// 32 KiB and more), for measuring what a computation keeps alive: the tape of a long chain, the
+/// saving of ``checkpoint(_:)``. Small tensors are not counted (counting them would cost time on
+/// every scalar op).
+public enum TensorMemory {
+    private static let live = Atomic<Int>(0)
+    private static let peak = Atomic<Int>(0)
+
+    /// Bytes currently held by large tensors.
+    public static var liveBytes: Int { live.load(ordering: .relaxed) }
+
+    /// The largest value of ``liveBytes`` since the last ``resetPeak()``.
+    public static var peakBytes: Int { peak.load(ordering: .relaxed) }
+
+    /// Starts a new peak measurement from the current live bytes.
+    public static func resetPeak() { peak.store(live.load(ordering: .relaxed), ordering: .relaxed) }
+
+    static func allocated(_ bytes: Int) {
+        let now = live.add(bytes, ordering: .relaxed).newValue
+        var seen = peak.load(ordering: .relaxed)
+        while now > seen {
+            let (exchanged, original) = peak.compareExchange(expected: seen, desired: now, ordering: .relaxed)
+            if exchanged { break }
+            seen = original
+        }
+    }
+
+    static func freed(_ bytes: Int) { live.subtract(bytes, ordering: .relaxed) }
 }
