@@ -3,7 +3,7 @@ import Autograd
 
 /// The workloads of `shared/bench/README.md` this harness reproduces, plus per-op overhead.
 enum Workload: String, CaseIterable, ExpressibleByArgument {
-    case w1 = "W1", w2 = "W2", w3 = "W3", w8 = "W8", w9 = "W9", dispatch = "DISPATCH"
+    case w1 = "W1", w2 = "W2", w3 = "W3", w7 = "W7", w8 = "W8", w9 = "W9", dispatch = "DISPATCH"
 
     init?(argument: String) { self.init(rawValue: argument.uppercased()) }
 
@@ -13,6 +13,7 @@ enum Workload: String, CaseIterable, ExpressibleByArgument {
         case .w1: return [benchW1(quick)]
         case .w2: return [benchW2(quick)]
         case .w3: return [benchW3(quick)]
+        case .w7: return benchW7(quick)
         case .w8: return [benchW8(quick)]
         case .w9: return benchW9(quick)
         case .dispatch: return benchDispatch(quick)
@@ -126,6 +127,34 @@ private func benchW3(_ quick: Bool) -> BenchRow {
     check.expect("grad sum of squares", sumSquares, 0.58020038417235, rtol: 1e-11)
     return BenchRow(workload: "W3", variant: "valueAndGrad", unit: "us", stats: stats.scaled(by: 1e6),
                     check: check.result, key: "W3")
+}
+
+// MARK: - W7 hvp
+
+/// W7: a Hessian–vector product of W3's loss as a function of the flattened parameters θ (5,560 =
+/// W1, W2, b1, b2), both reverse-over-reverse and forward-over-reverse, ms.
+private func benchW7(_ quick: Bool) -> [BenchRow] {
+    let params = [Tensor.randn([100, 50], seed: 301), Tensor.randn([50, 10], seed: 302),
+                  Tensor.randn([50], seed: 303), Tensor.randn([10], seed: 304)]
+    let x = Tensor.randn([1, 100], seed: 305)
+    let y = Tensor((0..<10).map { $0 == 3 ? 1.0 : 0.0 }, shape: [1, 10])
+    let (theta, unflatten) = params.flattened()
+    let v = Tensor.randn([5560], seed: 701)
+    let f = { (t: Tensor) in lossW3(unflatten(t), x, y) }
+    let variants: [(String, String, (Tensor, Tensor) -> Tensor)] = [
+        ("hvp rev-over-rev", "W7_rev_over_rev", hessianVectorProduct(f)),
+        ("hvp fwd-over-rev", "W7_fwd_over_rev", hvp(f)),
+    ]
+    return variants.map { name, key, product in
+        var hv = product(theta, v)
+        let stats = bench(BenchSettings(), quick: quick) { hv = product(theta, v) }
+        var check = Check()
+        let d = hv.doubles
+        check.expect("Σ(Hv)²", d.reduce(0) { $0 + $1 * $1 }, 32.967995001224, rtol: 1e-10)
+        check.expect("Σ Hv", d.reduce(0, +), 0.97399251473459, rtol: 1e-10)
+        return BenchRow(workload: "W7", variant: name, unit: "ms", stats: stats.scaled(by: 1e3),
+                        check: check.result, key: key)
+    }
 }
 
 // MARK: - W8 elementwise-big
