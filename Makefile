@@ -1,7 +1,7 @@
 # Set-up and entry points. `make deps` installs the system libraries a fresh Debian/Ubuntu machine
 # lacks (only when missing); every other target depends on it.
 SWIFT ?= swift
-APT_PACKAGES := libopenblas-dev liblapacke-dev
+APT_PACKAGES := libopenblas-dev liblapacke-dev zlib1g-dev
 
 .PHONY: deps build release examples test bench
 

@@ -24,12 +24,18 @@ let package = Package(
             pkgConfig: "lapacke",
             providers: [.apt(["liblapacke-dev"])]
         ),
+        // zlib, for gzip-compressed IDX files (MNIST) and deflated .npz entries.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         // Vectorised transcendental kernels in C with per-CPU function versions (no build flags needed).
         .target(name: "CKernels"),
         .target(
             name: "Autograd",
             dependencies: [
-                "COpenBLAS", "CLAPACKE", "CKernels",
+                "COpenBLAS", "CLAPACKE", "CKernels", "CZlib",
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),
