@@ -9,6 +9,10 @@
 /// r.x          // ≈ [1, 1]
 /// ```
 ///
+/// PyTorch's `tolerance_change` of 1e-9 also bounds the directional derivative, so on Rosenbrock from
+/// (−1.2, 1) the defaults stop after 34 iterations at ‖x − (1, 1)‖ ≈ 4e-5; for a float64 solution
+/// accurate to 1e-8 pass `changeTolerance: 1e-12` (35 iterations).
+///
 /// The parameters may be any ``ParameterTree`` whose leaves share a floating-point dtype; the
 /// vector algebra runs on the leaves laid end to end.
 public struct LBFGS {
