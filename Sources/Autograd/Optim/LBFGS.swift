@@ -114,7 +114,7 @@ public struct LBFGS {
             let previousLoss = loss
             t = k == 1 ? Swift.min(1, 1 / abs(g).sum().scalar) * learningRate : learningRate
             let gtd = dotProduct(g, d)
-            if gtd > -changeTolerance { return result(k - 1, .noDescent) }
+            if gtd > -changeTolerance { return result(k - 1, .slopeTolerance) }
 
             var optimal = false
             switch lineSearch {

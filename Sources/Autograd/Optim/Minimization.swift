@@ -20,8 +20,8 @@ public struct MinimizationResult<P: ParameterTree> {
     /// True when a convergence test (not an iteration or evaluation budget) stopped the minimiser.
     public var converged: Bool {
         switch stopReason {
-        case .gradientTolerance, .changeTolerance, .targetReached: return true
-        case .maxIterations, .maxEvaluations, .noDescent, .illConditioned: return false
+        case .gradientTolerance, .changeTolerance, .slopeTolerance, .targetReached: return true
+        case .maxIterations, .maxEvaluations, .illConditioned: return false
         }
     }
 }
@@ -38,8 +38,9 @@ public enum StopReason: String, Sendable, Equatable {
     case maxIterations
     /// The evaluation budget ran out.
     case maxEvaluations
-    /// The search direction was not a descent direction (no further progress possible).
-    case noDescent
+    /// The slope ⟨∇f, d⟩ along the new search direction rose above −changeTolerance: no further
+    /// decrease is measurable (PyTorch L-BFGS's `gtd > -tolerance_change` test).
+    case slopeTolerance
     /// The search distribution became too ill-conditioned (CMA-ES).
     case illConditioned
 }

@@ -241,7 +241,7 @@ def lbfgs(x, lr=1.0, max_iter=100, tol_grad=1e-7, tol_change=1e-9, history=100):
         prev_g = g; prev_loss = loss
         t = min(1.0, 1.0 / np.abs(g).sum()) * lr if k == 1 else lr
         gtd = g.dot(d)
-        if gtd > -tol_change: return x, k - 1, path, "noDescent", evals
+        if gtd > -tol_change: return x, k - 1, path, "slopeTolerance", evals
         loss, g, t, e = strong_wolfe(obj, x, t, d, loss, g, gtd, tol_change=tol_change)
         x = x + t * d; evals += e
         path.append(x.copy())
