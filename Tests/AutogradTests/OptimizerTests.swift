@@ -146,6 +146,25 @@ struct OptimizerTests {
         #expect(restored.state["step"]!.scalar == 1)
     }
 
+    @Test("float32 parameters: Adam stays within float32 rounding of the float64 reference")
+    func float32Parameters() {
+        let reference = firstOrderReferences.first { $0.name == "adam" }!
+        var opt = reference.make()
+        var x = start.cast(to: .float32)
+        for _ in 0..<20 { opt.update(&x, along: grad(rosenbrock)(x)) }
+        #expect(x.dtype == .float32 && opt.state["m"]!.dtype == .float32)
+        expectClose(x.doubles, reference.path[19], rel: 1e-4, "float32 Adam after 20 steps")
+    }
+
+    @Test("an empty state (saved before the first update) loads as a fresh optimizer")
+    func emptyStateLoads() throws {
+        var opt = RMSprop(learningRate: 0.01)
+        try opt.loadState([:], for: start)
+        var x = start
+        opt.update(&x, along: grad(rosenbrock)(x))
+        expectClose(x.doubles, firstOrderReferences.first { $0.name == "rmsprop" }!.path[0], "first step")
+    }
+
     // MARK: schedules and clipping (hand-computed values)
 
     @Test("learning-rate schedules give the hand-computed rates")
@@ -227,6 +246,21 @@ struct OptimizerTests {
         #expect(t.converged && t.values.count == t.iterations)
     }
 
+    @Test("L-BFGS with a fixed step (no line search) follows the reference on a quadratic")
+    func lbfgsFixedStep() {
+        let A = Tensor([[3.0, 0.5], [0.5, 1.0]]), b = Tensor([1.0, -2.0])
+        let quadratic = { (x: Tensor) in 0.5 * (x * matmul(A, x)).sum() - (b * x).sum() }
+        var path: [[Double]] = []
+        let r = LBFGS(learningRate: 0.5, lineSearch: .none).minimize(quadratic, from: Tensor([2.0, 2.0])) { _, x, _ in
+            path.append(x.doubles)
+        }
+        #expect(r.iterations == lbfgsFixedStepIterations)
+        for (k, (a, e)) in zip(path, lbfgsFixedStepPath).enumerated() { expectClose(a, e, rel: 1e-9, abs: 1e-12, "iterate \(k + 1)") }
+        expectClose(r.x.doubles, lbfgsFixedStepFinal, rel: 1e-9, "final iterate")
+        // PyTorch's change tolerance stops it within 2e-5 of the solution A⁻¹b.
+        expectClose(r.x.doubles, quadraticSolution, rel: 2e-5, "solution")
+    }
+
     @Test("conjugate gradients (PR+) follow the reference on Rosenbrock and converge")
     func conjugateGradient() {
         var path: [[Double]] = []
@@ -295,6 +329,11 @@ let lbfgsDefaultSolution: [Double] = [0.9999814210791367, 0.9999619651810986]
 let lbfgsIterations = 35
 let lbfgsEvaluations = 44
 let lbfgsPath: [[Double]] = [[-1.0245319303460325, 1.0716196202669255], [-1.0284565745562346, 1.068187455748677], [-1.0288795348319695, 1.0655029516848564], [-1.0276177663827242, 1.0584120782656612], [-1.0203084803940978, 1.035276986646747], [-0.9970310351680051, 0.9755913846740072], [-0.9431278012083271, 0.8529662725410982], [-0.8802131649658708, 0.7274772060719923], [-0.7745797354515929, 0.5476256792320964], [-0.6657084570888976, 0.4139830831953631], [-0.5160277728852114, 0.22654582579024848], [-0.34877876200144736, 0.12519507039453878], [-0.25608957689664275, 0.03726198161622293], [-0.1711356090602929, -0.0061112003920216346], [-0.04619019171258325, -0.018011566364699236], [0.06629731136775592, -0.017627359722648686], [0.21682779600930746, 0.06691881400554617], [0.34184236067532514, 0.09925827373845719], [0.3806226433463945, 0.12491013187287077], [0.5136224431368419, 0.2558152810318551], [0.6161737966689267, 0.3544950575973959], [0.680346031282828, 0.46120580018285584], [0.7460759093286041, 0.5450068956861063], [0.7887038200397817, 0.6122685417314104], [0.8342517656815933, 0.6981152654332632], [0.8926077474580615, 0.7909177737747005], [0.9160713624557403, 0.8342473675876368], [0.9452890215126435, 0.8950994053265161], [0.9768773674846184, 0.9525832436432], [0.9866961395818481, 0.9724067870367527], [0.9949244301967964, 0.9900103526102084], [1.0014241818071845, 1.0026291765159212], [0.9998139520065661, 0.999625609471768], [0.9999814210791367, 0.9999619651810986], [1.0000000014508728, 0.9999999739512782]]
+/// L-BFGS without line search (lr 0.5) on ½xᵀAx − bᵀx, A = [[3, .5], [.5, 1]], b = (1, −2), from (2, 2): 20 iterations, stop: changeTolerance; solution A⁻¹b = [0.7272727272727272, -2.3636363636363638].
+let lbfgsFixedStepIterations = 20
+let lbfgsFixedStepPath: [[Double]] = [[1.7272727272727273, 1.7727272727272727], [0.9094095059632177, 0.5190699591510717], [0.592698409134065, -0.5042159819337872], [0.5426925296005223, -1.2888261733881563], [0.6074317362109225, -1.807776188389637], [0.6684729394937163, -2.0858565789402688], [0.6977517060319122, -2.2247680406524983], [0.7125260199066626, -2.2942001605622133], [0.7198978035694394, -2.328918505197166], [0.7235854440889739, -2.3462774070332895], [0.7254290653507267, -2.3549568884579974], [0.7263508986250937, -2.359296625691983]]
+let lbfgsFixedStepFinal: [Double] = [0.7272691263778972, -2.3636194115352755]
+let quadraticSolution: [Double] = [0.7272727272727272, -2.3636363636363638]
 /// Conjugate gradients (PR+, strong Wolfe c2 = 0.1, changeTolerance 1e-12): 23 iterations, 65 evaluations, stop: gradientTolerance; ‖x − (1,1)‖ = 3.181e-11.
 let cgIterations = 23
 let cgPath: [[Double]] = [[-1.0245319303460325, 1.0716196202669255], [-0.7312612890686953, 0.4984200652542744], [-0.6789878766615718, 0.4782671889682177], [-0.4905331429041928, 0.20607508359045362], [-0.40623320417510544, 0.1143255301055663], [-0.019568807754307638, -0.025081492156283983], [-0.006505013031046619, 0.004640900732800626], [0.15254192454858412, -0.0012655108491660873], [0.25963171522402473, 0.03241523359610639], [0.3612489220140571, 0.14857379580623276], [0.4840464712911703, 0.22104502717659458], [0.5515988081790879, 0.2820642779053901], [0.7786784315805114, 0.5913722626154], [0.7724988348141295, 0.5957565346246425], [0.8671721878098754, 0.7437157773988005], [0.9766373967269, 0.9491450871773803], [0.9747906803499747, 0.9501153544702589], [0.9980535368091762, 0.9956500839888643], [0.9987736737829086, 0.9975675982113397], [1.000037853367567, 1.0000768363200292], [1.0000382306162845, 1.0000766096818023], [1.0000000005923828, 0.9999999996688342], [0.999999999985795, 0.9999999999715368]]

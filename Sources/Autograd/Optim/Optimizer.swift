@@ -74,10 +74,15 @@ extension Optimizer {
     }
 
     /// Restores a state saved from ``state``, checking that it has exactly the keys this
-    /// optimizer keeps for `params`, each with the right shape and dtype.
+    /// optimizer keeps for `params`, each with the right shape and dtype. An empty map (the state
+    /// before the first update) resets the optimizer.
     ///
     /// - Throws: ``OptimizerStateError`` naming the first offending key (keys in sorted order).
     public mutating func loadState<P: ParameterTree>(_ saved: [String: Tensor], for params: P) throws {
+        if saved.isEmpty {
+            state = [:]
+            return
+        }
         let layout = expectedStateLayout(for: params)
         for key in layout.keys.sorted() where saved[key] == nil { throw OptimizerStateError.missingKey(key) }
         for key in saved.keys.sorted() where layout[key] == nil { throw OptimizerStateError.unexpectedKey(key) }

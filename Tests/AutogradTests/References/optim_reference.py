@@ -218,7 +218,7 @@ def strong_wolfe(obj, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tol_change=1e-9, max_
 def obj(x): return rosen(x), rosen_grad(x)
 
 
-def lbfgs(x, lr=1.0, max_iter=100, tol_grad=1e-7, tol_change=1e-9, history=100):
+def lbfgs(x, lr=1.0, max_iter=100, tol_grad=1e-7, tol_change=1e-9, history=100, strong_wolfe_search=True, obj=obj):
     max_eval = max_iter * 5 // 4
     loss, g = obj(x); evals = 1
     path = []
@@ -242,8 +242,11 @@ def lbfgs(x, lr=1.0, max_iter=100, tol_grad=1e-7, tol_change=1e-9, history=100):
         t = min(1.0, 1.0 / np.abs(g).sum()) * lr if k == 1 else lr
         gtd = g.dot(d)
         if gtd > -tol_change: return x, k - 1, path, "slopeTolerance", evals
-        loss, g, t, e = strong_wolfe(obj, x, t, d, loss, g, gtd, tol_change=tol_change)
-        x = x + t * d; evals += e
+        if strong_wolfe_search:
+            loss, g, t, e = strong_wolfe(obj, x, t, d, loss, g, gtd, tol_change=tol_change)
+            x = x + t * d; evals += e
+        else:  # fixed step t (PyTorch's line_search_fn=None), then one evaluation
+            x = x + t * d; loss, g = obj(x); evals += 1
         path.append(x.copy())
         if k == max_iter: return x, k, path, "maxIterations", evals
         if evals >= max_eval: return x, k, path, "maxEvaluations", evals
@@ -402,6 +405,15 @@ def main():
     print(f"let lbfgsIterations = {k}")
     print(f"let lbfgsEvaluations = {ev}")
     print(f"let lbfgsPath: [[Double]] = {path_lit(path)}")
+
+    QA = np.array([[3.0, 0.5], [0.5, 1.0]]); QB = np.array([1.0, -2.0])
+    quad = lambda v: (0.5 * v @ QA @ v - QB @ v, QA @ v - QB)
+    x, k, path, why, ev = lbfgs(np.array([2.0, 2.0]), lr=0.5, strong_wolfe_search=False, obj=quad)
+    print(f"/// L-BFGS without line search (lr 0.5) on ½xᵀAx − bᵀx, A = [[3, .5], [.5, 1]], b = (1, −2), from (2, 2): {k} iterations, stop: {why}; solution A⁻¹b = {vec(np.linalg.solve(QA, QB))}.")
+    print(f"let lbfgsFixedStepIterations = {k}")
+    print(f"let lbfgsFixedStepPath: [[Double]] = {path_lit(path[:12])}")
+    print(f"let lbfgsFixedStepFinal: [Double] = {vec(x)}")
+    print(f"let quadraticSolution: [Double] = {vec(np.linalg.solve(QA, QB))}")
 
     x, k, path, why, ev = cg(X0.copy(), tol_change=1e-12)
     print(f"/// Conjugate gradients (PR+, strong Wolfe c2 = 0.1, changeTolerance 1e-12): {k} iterations, {ev} evaluations, stop: {why}; ‖x − (1,1)‖ = {np.linalg.norm(x - 1):.3e}.")
