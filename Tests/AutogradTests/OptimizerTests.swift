@@ -165,6 +165,24 @@ struct OptimizerTests {
         expectClose(x.doubles, firstOrderReferences.first { $0.name == "rmsprop" }!.path[0], "first step")
     }
 
+    @Test("a gradient of the wrong shape or with other leaves stops with a message naming the leaf")
+    func misuse() async {
+        let shape = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            var p: [String: [Tensor]] = ["W": [Tensor.zeros([2, 3])]]
+            var opt = Adam()
+            opt.update(&p, along: ["W": [Tensor.zeros([3, 2])]])
+        }
+        let shapeMessage = String(decoding: shape?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(shapeMessage.contains("Adam: gradient of \"W.0\" is float64 [3, 2] but the parameter is float64 [2, 3]"))
+        let leaves = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            var p: [String: Tensor] = ["a": Tensor(1.0)]
+            var opt = SGD()
+            opt.update(&p, along: ["b": Tensor(1.0)])
+        }
+        let leavesMessage = String(decoding: leaves?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(leavesMessage.contains("SGD: the gradient's leaves [\"b\"] differ from the parameters' leaves [\"a\"]"))
+    }
+
     // MARK: schedules and clipping (hand-computed values)
 
     @Test("learning-rate schedules give the hand-computed rates")
