@@ -89,6 +89,17 @@ struct OptimizerTests {
         }
     }
 
+    @Test("step(_:loss:) differentiates, updates and returns the loss before the update")
+    func stepConvenience() {
+        // f(θ) = (θ − 3)², θ₀ = 1, lr 0.25: f = 4, g = −4, θ₁ = 1 + 1 = 2; then f = 1, θ₂ = 2.5.
+        var opt = SGD(learningRate: 0.25)
+        var theta = Tensor(1.0)
+        let first = opt.step(&theta) { square($0 - 3) }
+        #expect(first.scalar == 4 && theta.scalar == 2)
+        let second = opt.step(&theta) { square($0 - 3) }
+        #expect(second.scalar == 1 && theta.scalar == 2.5)
+    }
+
     @Test("averaged SGD's running average matches the reference after 20 steps (averaging from t0 = 5)")
     func averagedSGD() {
         var opt = AveragedSGD(learningRate: 5e-4, decay: 0.1, t0: 5)

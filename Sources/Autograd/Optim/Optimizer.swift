@@ -62,6 +62,20 @@ public enum OptimizerStateError: Error, Equatable, CustomStringConvertible {
 }
 
 extension Optimizer {
+    /// Differentiates `loss` at `params`, updates `params` along the gradient, and returns the loss
+    /// before the update: one training step.
+    ///
+    /// ```swift
+    /// var opt = SGD(learningRate: 0.1, momentum: 0.9)
+    /// for _ in 0..<100 { opt.step(&params) { p in loss(p, x, y) } }
+    /// ```
+    @discardableResult
+    public mutating func step<P: ParameterTree>(_ params: inout P, loss: @escaping (P) -> Tensor) -> Tensor {
+        let (value, gradient) = valueAndGrad(loss)(params)
+        update(&params, along: gradient)
+        return value
+    }
+
     /// The state keys with the shape and dtype each must have for `params`.
     public func expectedStateLayout<P: ParameterTree>(for params: P) -> [String: (shape: [Int], dtype: DType)] {
         var out: [String: (shape: [Int], dtype: DType)] = [:]
