@@ -1,0 +1,114 @@
+// Shared pieces of the full-batch minimisers (L-BFGS, conjugate gradients, FISTA, CMA-ES): the
+// result type and the flattening of a parameter tree into one vector.
+
+/// The outcome of a full-batch minimisation.
+public struct MinimizationResult<P: ParameterTree> {
+    /// The final point (for CMA-ES the best point evaluated).
+    public var x: P
+    /// The objective at `x`.
+    public var value: Double
+    /// Iterations (generations for CMA-ES) performed.
+    public var iterations: Int
+    /// Objective evaluations performed (each gradient evaluation counts once).
+    public var evaluations: Int
+    /// Why the minimiser stopped.
+    public var stopReason: StopReason
+    /// The objective after each iteration (`values[k]` after iteration `k + 1`; for CMA-ES the best
+    /// value of each generation).
+    public var values: [Double]
+
+    /// True when a convergence test (not an iteration or evaluation budget) stopped the minimiser.
+    public var converged: Bool {
+        switch stopReason {
+        case .gradientTolerance, .changeTolerance, .slopeTolerance, .targetReached: return true
+        case .maxIterations, .maxEvaluations, .illConditioned: return false
+        }
+    }
+}
+
+/// Why a minimiser stopped.
+public enum StopReason: String, Sendable, Equatable {
+    /// The largest gradient component fell below the gradient tolerance.
+    case gradientTolerance
+    /// The step, or the change of the objective, fell below the change tolerance.
+    case changeTolerance
+    /// The objective reached the requested target (CMA-ES).
+    case targetReached
+    /// The iteration budget ran out.
+    case maxIterations
+    /// The evaluation budget ran out.
+    case maxEvaluations
+    /// The slope ⟨∇f, d⟩ along the new search direction rose above −changeTolerance: no further
+    /// decrease is measurable (PyTorch L-BFGS's `gtd > -tolerance_change` test).
+    case slopeTolerance
+    /// The search distribution became too ill-conditioned (CMA-ES).
+    case illConditioned
+}
+
+/// A parameter tree's leaves laid end to end as one vector, and back: the full-batch minimisers do
+/// their vector algebra on this flat vector (one tensor op per step instead of one per leaf).
+struct FlatLayout<P: ParameterTree> {
+    let template: P
+    let shapes: [[Int]]
+    let counts: [Int]
+    let dtype: DType
+    let total: Int
+
+    init(_ tree: P, op: String) {
+        let leaves = tree.tensors
+        require(!leaves.isEmpty, "\(op): the parameters have no tensor leaves")
+        dtype = leaves[0].dtype
+        require(dtype.isFloatingPoint, "\(op): parameters must be floating point, got \(dtype)")
+        for t in leaves {
+            require(t.dtype == dtype, "\(op): all parameter leaves must share one dtype, got \(dtype) and \(t.dtype) (shape \(t.shape))")
+        }
+        template = tree
+        shapes = leaves.map(\.shape)
+        counts = leaves.map(\.count)
+        total = counts.reduce(0, +)
+    }
+
+    /// The leaves of `tree` (same structure as the template) as one vector.
+    func flatten(_ tree: P) -> Tensor {
+        let leaves = tree.tensors
+        require(leaves.map(\.shape) == shapes, "flatten: leaf shapes \(leaves.map(\.shape)) differ from \(shapes)")
+        if leaves.count == 1 { return leaves[0].reshape([total]) }
+        return concat(leaves.map { $0.reshape([$0.count]) })
+    }
+
+    /// The template's structure filled from the vector `v`.
+    func unflatten(_ v: Tensor) -> P {
+        var offset = 0, i = 0
+        return template.mapTensors { _ in
+            defer { offset += counts[i]; i += 1 }
+            return v[offset..<(offset + counts[i])].reshape(shapes[i])
+        }
+    }
+}
+
+/// A flattened objective: value and gradient of `f` at a flat point, counting evaluations.
+struct FlatObjective<P: ParameterTree> {
+    let layout: FlatLayout<P>
+    let f: (P) -> Tensor
+    let valueAndGradient: (P) -> (value: Tensor, gradient: P)
+
+    init(_ f: @escaping (P) -> Tensor, layout: FlatLayout<P>) {
+        self.layout = layout
+        self.f = f
+        valueAndGradient = valueAndGrad(f)
+    }
+
+    /// `f(x)` and `∇f(x)` at the flat point `x`.
+    func evaluate(_ x: Tensor) -> (Double, Tensor) {
+        let (v, g) = valueAndGradient(layout.unflatten(x))
+        return (v.scalar, layout.flatten(g))
+    }
+
+    /// `f(x)` alone.
+    func value(_ x: Tensor) -> Double { f(layout.unflatten(x)).scalar }
+}
+
+/// ⟨a, b⟩ of two vectors.
+@inline(__always) func dotProduct(_ a: Tensor, _ b: Tensor) -> Double { (a * b).sum().scalar }
+/// max |aᵢ|.
+@inline(__always) func maxAbs(_ a: Tensor) -> Double { abs(a).max().scalar }

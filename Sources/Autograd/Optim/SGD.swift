@@ -1,0 +1,56 @@
+/// Stochastic gradient descent with optional momentum, Nesterov momentum and L2 weight decay —
+/// the update rule and defaults of `torch.optim.SGD`:
+///
+///     g ← g + λ·θ                              (weightDecay λ)
+///     b ← g at the first step, else μ·b + (1 − τ)·g   (momentum μ, dampening τ)
+///     g ← g + μ·b if nesterov, else b           (only when μ ≠ 0)
+///     θ ← θ − lr·g
+///
+/// State: `"momentum.<leaf>"` (the buffer `b`, only when `momentum ≠ 0`).
+public struct SGD: Optimizer {
+    /// The learning rate (PyTorch's default 1e-3).
+    public var learningRate: Double
+    /// The momentum factor μ (0: plain SGD).
+    public var momentum: Double
+    /// The dampening τ of the momentum buffer's gradient term.
+    public var dampening: Double
+    /// L2 penalty λ added to the gradient as λ·θ.
+    public var weightDecay: Double
+    /// Nesterov momentum (requires momentum > 0 and dampening = 0, as in PyTorch).
+    public var nesterov: Bool
+    /// See ``Optimizer/state``.
+    public var state: [String: Tensor] = [:]
+
+    /// An SGD optimizer; the defaults are PyTorch's.
+    public init(learningRate: Double = 1e-3, momentum: Double = 0, dampening: Double = 0,
+                weightDecay: Double = 0, nesterov: Bool = false) {
+        require(learningRate >= 0, "SGD: invalid learning rate \(learningRate)")
+        require(momentum >= 0, "SGD: invalid momentum \(momentum)")
+        require(!nesterov || (momentum > 0 && dampening == 0), "SGD: Nesterov momentum requires a momentum > 0 and zero dampening")
+        self.learningRate = learningRate
+        self.momentum = momentum
+        self.dampening = dampening
+        self.weightDecay = weightDecay
+        self.nesterov = nesterov
+    }
+
+    /// `["momentum"]` when momentum is on, else none.
+    public var slotNames: [String] { momentum != 0 ? ["momentum"] : [] }
+    /// None: the first step is recognised by the missing buffer.
+    public var scalarStateNames: [String] { [] }
+
+    /// One SGD step.
+    public mutating func update<P: ParameterTree>(_ params: inout P, along gradient: P) {
+        updateLeaves(&params, along: gradient, op: "SGD") { leaf, p, g0 in
+            var g = g0
+            if weightDecay != 0 { g = g + weightDecay * p }
+            if momentum != 0 {
+                let key = stateKey("momentum", leaf)
+                let b = state[key].map { momentum * $0 + (1 - dampening) * g } ?? g
+                state[key] = b
+                g = nesterov ? g + momentum * b : b
+            }
+            return p - learningRate * g
+        }
+    }
+}
