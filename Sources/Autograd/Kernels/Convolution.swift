@@ -296,18 +296,19 @@ extension Kernels {
                                 let dst = row + s * l.p + oh * l.ow
                                 let ih = oh * g.strideH - g.padH + i * g.dilationH
                                 if ih < 0 || ih >= l.h {
-                                    dst.update(repeating: 0, count: l.ow)
+                                    for q in 0..<l.ow { dst[q] = 0 }
                                     continue
                                 }
                                 let src = plane + ih * l.w + offW
-                                if lo > 0 { dst.update(repeating: 0, count: lo) }
+                                // Rows are short (the output width): plain loops, no memmove calls.
+                                for q in 0..<lo { dst[q] = 0 }
                                 if g.strideW == 1 {
-                                    (dst + lo).update(from: src + lo, count: hi - lo)
+                                    for q in lo..<hi { dst[q] = src[q] }
                                 } else {
                                     let sw = g.strideW
                                     for q in lo..<hi { dst[q] = src[q * sw] }
                                 }
-                                if hi < l.ow { (dst + hi).update(repeating: 0, count: l.ow - hi) }
+                                for q in hi..<l.ow { dst[q] = 0 }
                             }
                         }
                     }

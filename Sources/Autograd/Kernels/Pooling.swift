@@ -50,15 +50,20 @@ extension Kernels {
                     let xp = src + plane * h * w, vp = dst + plane * oh * ow, ip = idx + plane * oh * ow
                     if geo.kernelH == 2 && geo.kernelW == 2 && geo.strideH == 2 && geo.strideW == 2
                         && geo.padH == 0 && geo.padW == 0 {
-                        // The common 2×2 / stride 2 window, without bounds checks.
+                        // The common 2×2 / stride 2 window: no bounds checks, and selects instead of
+                        // branches (the comparisons are unpredictable on real data).
                         for r in 0..<oh {
                             let row0 = xp + 2 * r * w, row1 = row0 + w
+                            let base0 = 2 * r * w, base1 = base0 + w
                             for q in 0..<ow {
-                                var best = row0[2 * q], at = 2 * r * w + 2 * q
-                                let b = row0[2 * q + 1], cc = row1[2 * q], d = row1[2 * q + 1]
-                                if b > best || (b.isNaN && !best.isNaN) { best = b; at = 2 * r * w + 2 * q + 1 }
-                                if cc > best || (cc.isNaN && !best.isNaN) { best = cc; at = (2 * r + 1) * w + 2 * q }
-                                if d > best || (d.isNaN && !best.isNaN) { best = d; at = (2 * r + 1) * w + 2 * q + 1 }
+                                let a = row0[2 * q], b = row0[2 * q + 1], cc = row1[2 * q], d = row1[2 * q + 1]
+                                var best = a, at = base0 + 2 * q
+                                var take = b > best || b != b
+                                best = take ? b : best; at = take ? base0 + 2 * q + 1 : at
+                                take = cc > best || cc != cc
+                                best = take ? cc : best; at = take ? base1 + 2 * q : at
+                                take = d > best || d != d
+                                best = take ? d : best; at = take ? base1 + 2 * q + 1 : at
                                 vp[r * ow + q] = best
                                 ip[r * ow + q] = at
                             }
@@ -76,7 +81,7 @@ extension Kernels {
                             for ih in hLo..<hHi {
                                 for iw in wLo..<wHi {
                                     let v = xp[ih * w + iw]
-                                    if !found || v > best || (v.isNaN && !best.isNaN) {
+                                    if !found || v > best || v.isNaN {
                                         best = v; at = ih * w + iw; found = true
                                     }
                                 }
