@@ -1,0 +1,355 @@
+import COpenBLAS
+
+// Convolution kernels (no autodiff): 2-d cross-correlation in NCHW / OIHW layout with stride,
+// padding, dilation and groups, computed as im2col + GEMM on BLAS. Three kernels cover the forward
+// pass and both gradients of convolution and of transposed convolution:
+//
+//   conv2d            y  = conv(x, w)                       im2col(x), then w · cols
+//   conv2dInputGrad   dx = convᵀ(g, w)  (transposed conv)   wᵀ · g, then col2im (scatter-add)
+//   conv2dWeightGrad  dw = Σₙ gₙ · im2col(xₙ)ᵀ               im2col(x), then g · colsᵀ
+//
+// 1-d convolutions run as 2-d ones of height 1. The batch is processed in chunks of samples whose
+// column matrix fits a fixed budget (so it stays in cache and GEMMs are wide), im2col / col2im are
+// split across threads by channel above a size threshold, and BLAS threads the GEMMs itself.
+
+/// Stride, padding, dilation and groups of a 2-d convolution (or of its transpose).
+struct ConvGeometry: Sendable, Hashable, CustomStringConvertible {
+    var strideH = 1, strideW = 1
+    var padH = 0, padW = 0
+    var dilationH = 1, dilationW = 1
+    var groups = 1
+
+    /// The output size of a convolution of an `h`×`w` input with a `kh`×`kw` kernel (may be ≤ 0
+    /// when the kernel does not fit; callers check).
+    func outputSize(h: Int, w: Int, kh: Int, kw: Int) -> (Int, Int) {
+        let oh = (h + 2 * padH - dilationH * (kh - 1) - 1)
+        let ow = (w + 2 * padW - dilationW * (kw - 1) - 1)
+        return (oh < 0 ? 0 : oh / strideH + 1, ow < 0 ? 0 : ow / strideW + 1)
+    }
+
+    var description: String {
+        "stride (\(strideH), \(strideW)), padding (\(padH), \(padW)), dilation (\(dilationH), \(dilationW)), groups \(groups)"
+    }
+}
+
+/// A float type with a BLAS GEMM (`sgemm` / `dgemm`) on raw row-major pointers.
+protocol ConvolutionScalar: TensorFloat {
+    /// `C = op(A)·op(B) + beta·C`, row-major.
+    static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+                     a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
+                     beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
+}
+
+extension Float: ConvolutionScalar {
+    @inline(__always)
+    static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+                     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+}
+
+extension Double: ConvolutionScalar {
+    @inline(__always)
+    static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+                     a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
+                     beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int) {
+        cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+}
+
+/// Every size of one convolution: input `n×c×h×w`, weight `o×(c/groups)×kh×kw`, output
+/// `n×o×oh×ow`, and the batch chunking used for the column matrix.
+struct ConvLayout {
+    let n, c, h, w, o, kh, kw, oh, ow: Int
+    let geo: ConvGeometry
+    /// Channels of one group on the input and output side.
+    var cg: Int { c / geo.groups }
+    var og: Int { o / geo.groups }
+    /// Rows of the column matrix (one per input channel of a group and kernel position).
+    var k: Int { cg * kh * kw }
+    /// Output positions of one sample.
+    var p: Int { oh * ow }
+
+    init(n: Int, c: Int, h: Int, w: Int, o: Int, kh: Int, kw: Int, geo: ConvGeometry) {
+        self.n = n; self.c = c; self.h = h; self.w = w; self.o = o; self.kh = kh; self.kw = kw
+        self.geo = geo
+        (oh, ow) = geo.outputSize(h: h, w: w, kh: kh, kw: kw)
+    }
+
+    /// Bytes of column matrix per chunk: enough columns for an efficient GEMM while the matrix
+    /// stays in the last-level cache.
+    static let columnBudgetBytes = 2 << 20
+
+    /// Samples per chunk.
+    func chunk(byteSize: Int) -> Int {
+        let perSample = Swift.max(1, k * p * byteSize)
+        return Swift.max(1, Swift.min(n, ConvLayout.columnBudgetBytes / perSample))
+    }
+}
+
+extension Kernels {
+    /// Cross-correlation of `x` (N×C×H×W) with `w` (O×C/groups×kH×kW): N×O×oH×oW.
+    static func conv2d(_ x: Tensor, _ w: Tensor, _ geo: ConvGeometry) -> Tensor {
+        checkSameDType(x, w, op: "conv2d")
+        let l = ConvLayout(n: x.shape[0], c: x.shape[1], h: x.shape[2], w: x.shape[3],
+                           o: w.shape[0], kh: w.shape[2], kw: w.shape[3], geo: geo)
+        let out = Tensor.uninitialized(shape: [l.n, l.o, l.oh, l.ow], dtype: x.dtype)
+        if out.count == 0 { return out }
+        let xc = x.contiguous(), wc = w.contiguous()
+        withLifetimes(xc, wc, out) {
+            switch x.dtype {
+            case .float32: convForward(l, xc.pointer(Float.self), wc.pointer(Float.self), out.pointer(Float.self))
+            case .float64: convForward(l, xc.pointer(Double.self), wc.pointer(Double.self), out.pointer(Double.self))
+            default: dtypeFailure("conv2d", expected: "floating-point tensors", x, w)
+            }
+        }
+        return out
+    }
+
+    /// The transposed convolution (the adjoint of ``conv2d(_:_:_:)`` in its input): `g`
+    /// (N×O×oH×oW) with `w` (O×C/groups×kH×kW) gives N×C×`inputSize`.
+    static func conv2dInputGrad(_ g: Tensor, _ w: Tensor, _ geo: ConvGeometry, inputSize: (Int, Int)) -> Tensor {
+        checkSameDType(g, w, op: "conv2dInputGrad")
+        let l = ConvLayout(n: g.shape[0], c: w.shape[1] * geo.groups, h: inputSize.0, w: inputSize.1,
+                           o: w.shape[0], kh: w.shape[2], kw: w.shape[3], geo: geo)
+        require(l.oh == g.shape[2] && l.ow == g.shape[3],
+                "conv2dInputGrad: cotangent of shape \(g.shape) does not match input size \(inputSize) with weight \(w.shape), \(geo)")
+        let out = Tensor.zeros([l.n, l.c, l.h, l.w], dtype: g.dtype)
+        if out.count == 0 || g.count == 0 { return out }
+        let gc = g.contiguous(), wc = w.contiguous()
+        withLifetimes(gc, wc, out) {
+            switch g.dtype {
+            case .float32: convInputGrad(l, gc.pointer(Float.self), wc.pointer(Float.self), out.pointer(Float.self))
+            case .float64: convInputGrad(l, gc.pointer(Double.self), wc.pointer(Double.self), out.pointer(Double.self))
+            default: dtypeFailure("conv2dInputGrad", expected: "floating-point tensors", g, w)
+            }
+        }
+        return out
+    }
+
+    /// The gradient of ``conv2d(_:_:_:)`` in its weight: `x` (N×C×H×W) and output cotangent `g`
+    /// (N×O×oH×oW) give O×C/groups×`kernelSize`.
+    static func conv2dWeightGrad(_ x: Tensor, _ g: Tensor, _ geo: ConvGeometry, kernelSize: (Int, Int)) -> Tensor {
+        checkSameDType(x, g, op: "conv2dWeightGrad")
+        let l = ConvLayout(n: x.shape[0], c: x.shape[1], h: x.shape[2], w: x.shape[3],
+                           o: g.shape[1], kh: kernelSize.0, kw: kernelSize.1, geo: geo)
+        require(l.oh == g.shape[2] && l.ow == g.shape[3] && l.n == g.shape[0],
+                "conv2dWeightGrad: cotangent of shape \(g.shape) does not match input \(x.shape) with kernel \(kernelSize), \(geo)")
+        let shape = [l.o, l.cg, l.kh, l.kw]
+        if l.n == 0 || l.p == 0 { return Tensor.zeros(shape, dtype: x.dtype) }
+        let out = Tensor.uninitialized(shape: shape, dtype: x.dtype)
+        if out.count == 0 { return out }
+        let xc = x.contiguous(), gc = g.contiguous()
+        withLifetimes(xc, gc, out) {
+            switch x.dtype {
+            case .float32: convWeightGrad(l, xc.pointer(Float.self), gc.pointer(Float.self), out.pointer(Float.self))
+            case .float64: convWeightGrad(l, xc.pointer(Double.self), gc.pointer(Double.self), out.pointer(Double.self))
+            default: dtypeFailure("conv2dWeightGrad", expected: "floating-point tensors", x, g)
+            }
+        }
+        return out
+    }
+
+    // MARK: - Loops
+
+    /// Output elements per thread below which im2col/col2im stay on one thread.
+    static let convParallelElements = 1 << 15
+
+    /// Scratch memory of `count` elements, from the buffer pool (recycled across steps).
+    private static func scratch<T: ConvolutionScalar>(_ count: Int, _: T.Type) -> Tensor {
+        Tensor.uninitialized(shape: [count], dtype: T.dtype)
+    }
+
+    static func convForward<T: ConvolutionScalar>(_ l: ConvLayout, _ x: UnsafePointer<T>, _ w: UnsafePointer<T>,
+                                                  _ y: UnsafeMutablePointer<T>) {
+        let nb = l.chunk(byteSize: MemoryLayout<T>.size)
+        let colsT = scratch(l.k * nb * l.p, T.self)
+        let tmpT = nb > 1 ? scratch(l.og * nb * l.p, T.self) : colsT
+        let cols = colsT.pointer(T.self), tmp = tmpT.pointer(T.self)
+        withLifetimes(colsT, tmpT) {
+            var n0 = 0
+            while n0 < l.n {
+                let m = Swift.min(nb, l.n - n0)
+                for g in 0..<l.geo.groups {
+                    im2col(l, x, group: g, n0: n0, count: m, cols)
+                    let wg = w + g * l.og * l.k
+                    if m == 1 {
+                        T.gemm(transA: false, transB: false, m: l.og, n: l.p, k: l.k, a: wg, lda: l.k, b: cols, ldb: l.p,
+                               beta: 0, c: y + (n0 * l.o + g * l.og) * l.p, ldc: l.p)
+                    } else {
+                        let ld = m * l.p
+                        T.gemm(transA: false, transB: false, m: l.og, n: ld, k: l.k, a: wg, lda: l.k, b: cols, ldb: ld,
+                               beta: 0, c: tmp, ldc: ld)
+                        // tmp is og × (m·p) in (channel, sample, position) order: move to (sample, channel, position).
+                        for s in 0..<m {
+                            for oc in 0..<l.og {
+                                (y + ((n0 + s) * l.o + g * l.og + oc) * l.p).update(from: tmp + oc * ld + s * l.p, count: l.p)
+                            }
+                        }
+                    }
+                }
+                n0 += m
+            }
+        }
+    }
+
+    static func convInputGrad<T: ConvolutionScalar>(_ l: ConvLayout, _ gy: UnsafePointer<T>, _ w: UnsafePointer<T>,
+                                                    _ dx: UnsafeMutablePointer<T>) {
+        let nb = l.chunk(byteSize: MemoryLayout<T>.size)
+        let colsT = scratch(l.k * nb * l.p, T.self)
+        let tmpT = nb > 1 ? scratch(l.og * nb * l.p, T.self) : colsT
+        let cols = colsT.pointer(T.self), tmp = tmpT.pointer(T.self)
+        withLifetimes(colsT, tmpT) {
+            var n0 = 0
+            while n0 < l.n {
+                let m = Swift.min(nb, l.n - n0)
+                let ld = m * l.p
+                for g in 0..<l.geo.groups {
+                    let wg = w + g * l.og * l.k
+                    let b: UnsafePointer<T>
+                    if m == 1 {
+                        b = gy + (n0 * l.o + g * l.og) * l.p
+                    } else {
+                        gatherCotangent(l, gy, group: g, n0: n0, count: m, tmp)
+                        b = UnsafePointer(tmp)
+                    }
+                    T.gemm(transA: true, transB: false, m: l.k, n: ld, k: l.og, a: wg, lda: l.k, b: b, ldb: ld,
+                           beta: 0, c: cols, ldc: ld)
+                    col2im(l, cols, group: g, n0: n0, count: m, dx)
+                }
+                n0 += m
+            }
+        }
+    }
+
+    static func convWeightGrad<T: ConvolutionScalar>(_ l: ConvLayout, _ x: UnsafePointer<T>, _ gy: UnsafePointer<T>,
+                                                     _ dw: UnsafeMutablePointer<T>) {
+        let nb = l.chunk(byteSize: MemoryLayout<T>.size)
+        let colsT = scratch(l.k * nb * l.p, T.self)
+        let tmpT = nb > 1 ? scratch(l.og * nb * l.p, T.self) : colsT
+        let cols = colsT.pointer(T.self), tmp = tmpT.pointer(T.self)
+        withLifetimes(colsT, tmpT) {
+            var n0 = 0
+            while n0 < l.n {
+                let m = Swift.min(nb, l.n - n0)
+                let ld = m * l.p
+                for g in 0..<l.geo.groups {
+                    im2col(l, x, group: g, n0: n0, count: m, cols)
+                    let a: UnsafePointer<T>
+                    if m == 1 {
+                        a = gy + (n0 * l.o + g * l.og) * l.p
+                    } else {
+                        gatherCotangent(l, gy, group: g, n0: n0, count: m, tmp)
+                        a = UnsafePointer(tmp)
+                    }
+                    T.gemm(transA: false, transB: true, m: l.og, n: l.k, k: ld, a: a, lda: ld, b: cols, ldb: ld,
+                           beta: n0 == 0 ? 0 : 1, c: dw + g * l.og * l.k, ldc: l.k)
+                }
+                n0 += m
+            }
+        }
+    }
+
+    /// Copies the output cotangent of samples `n0..<n0+count`, group `group`, into an
+    /// og × (count·p) matrix in (channel, sample, position) order.
+    @inline(__always)
+    static func gatherCotangent<T>(_ l: ConvLayout, _ gy: UnsafePointer<T>, group: Int, n0: Int, count: Int,
+                                   _ out: UnsafeMutablePointer<T>) {
+        let ld = count * l.p
+        for s in 0..<count {
+            for oc in 0..<l.og {
+                (out + oc * ld + s * l.p).update(from: gy + ((n0 + s) * l.o + group * l.og + oc) * l.p, count: l.p)
+            }
+        }
+    }
+
+    /// The output columns `lo..<hi` whose input column `ow·stride + offset` lies in `0..<width`.
+    @inline(__always)
+    static func validRange(offset: Int, stride: Int, width: Int, outputs: Int) -> (Int, Int) {
+        let lo = offset >= 0 ? 0 : Swift.min(outputs, (-offset + stride - 1) / stride)
+        let hiRaw = width - offset <= 0 ? 0 : (width - offset + stride - 1) / stride
+        let hi = Swift.max(lo, Swift.min(outputs, hiRaw))
+        return (lo, hi)
+    }
+
+    /// Writes the k × (count·p) column matrix of samples `n0..<n0+count` and group `group`:
+    /// row `(c·kh + i)·kw + j`, column `s·p + oh·ow + ow` holds
+    /// `x[n0+s, group·cg + c, oh·sH − pH + i·dH, ow·sW − pW + j·dW]` (0 in the padding).
+    static func im2col<T: ConvolutionScalar>(_ l: ConvLayout, _ x: UnsafePointer<T>, group: Int, n0: Int, count: Int,
+                                             _ cols: UnsafeMutablePointer<T>) {
+        let ld = count * l.p
+        let g = l.geo
+        let perChannel = l.kh * l.kw * ld
+        Threading.forEachChunk(l.cg, minimumParallel: Swift.max(1, convParallelElements / Swift.max(perChannel, 1))) { channels in
+            for c in channels {
+                for i in 0..<l.kh {
+                    for j in 0..<l.kw {
+                        let row = cols + ((c * l.kh + i) * l.kw + j) * ld
+                        let offW = j * g.dilationW - g.padW
+                        let (lo, hi) = validRange(offset: offW, stride: g.strideW, width: l.w, outputs: l.ow)
+                        for s in 0..<count {
+                            let plane = x + ((n0 + s) * l.c + group * l.cg + c) * l.h * l.w
+                            for oh in 0..<l.oh {
+                                let dst = row + s * l.p + oh * l.ow
+                                let ih = oh * g.strideH - g.padH + i * g.dilationH
+                                if ih < 0 || ih >= l.h {
+                                    for q in 0..<l.ow { dst[q] = 0 }
+                                    continue
+                                }
+                                let src = plane + ih * l.w + offW
+                                // Rows are short (the output width): plain loops, no memmove calls.
+                                for q in 0..<lo { dst[q] = 0 }
+                                if g.strideW == 1 {
+                                    for q in lo..<hi { dst[q] = src[q] }
+                                } else {
+                                    let sw = g.strideW
+                                    for q in lo..<hi { dst[q] = src[q * sw] }
+                                }
+                                for q in hi..<l.ow { dst[q] = 0 }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The adjoint of ``im2col(_:_:group:n0:count:_:)``: adds every column entry back into the
+    /// input position it was read from.
+    static func col2im<T: ConvolutionScalar>(_ l: ConvLayout, _ cols: UnsafePointer<T>, group: Int, n0: Int, count: Int,
+                                             _ dx: UnsafeMutablePointer<T>) {
+        let ld = count * l.p
+        let g = l.geo
+        let perChannel = l.kh * l.kw * ld
+        Threading.forEachChunk(l.cg, minimumParallel: Swift.max(1, convParallelElements / Swift.max(perChannel, 1))) { channels in
+            for c in channels {
+                for i in 0..<l.kh {
+                    for j in 0..<l.kw {
+                        let row = cols + ((c * l.kh + i) * l.kw + j) * ld
+                        let offW = j * g.dilationW - g.padW
+                        let (lo, hi) = validRange(offset: offW, stride: g.strideW, width: l.w, outputs: l.ow)
+                        if hi <= lo { continue }
+                        for s in 0..<count {
+                            let plane = dx + ((n0 + s) * l.c + group * l.cg + c) * l.h * l.w
+                            for oh in 0..<l.oh {
+                                let ih = oh * g.strideH - g.padH + i * g.dilationH
+                                if ih < 0 || ih >= l.h { continue }
+                                let src = row + s * l.p + oh * l.ow
+                                let dst = plane + ih * l.w + offW
+                                if g.strideW == 1 {
+                                    for q in lo..<hi { dst[q] += src[q] }
+                                } else {
+                                    let sw = g.strideW
+                                    for q in lo..<hi { dst[q * sw] += src[q] }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,237 @@
+// Pooling kernels (no autodiff) over the last two dimensions of N×C×H×W tensors, one plane
+// (sample, channel) at a time, planes split across threads above a size threshold. 1-d pooling
+// runs as 2-d pooling of height 1.
+//
+// Max pooling records, for every output, the flat position (`ih·W + iw`) of the maximum inside its
+// plane; the differentiable op is then a gather at those positions, whose adjoint is a scatter-add
+// (``Kernels/poolScatter(_:indices:inputShape:)``).
+
+/// Kernel size, stride and padding of a 2-d pooling window.
+struct PoolGeometry: Sendable, Hashable, CustomStringConvertible {
+    var kernelH: Int, kernelW: Int
+    var strideH: Int, strideW: Int
+    var padH = 0, padW = 0
+
+    /// The output size for an `h`×`w` input (PyTorch's floor mode).
+    func outputSize(h: Int, w: Int) -> (Int, Int) {
+        let oh = h + 2 * padH - kernelH, ow = w + 2 * padW - kernelW
+        return (oh < 0 ? 0 : oh / strideH + 1, ow < 0 ? 0 : ow / strideW + 1)
+    }
+
+    var description: String {
+        "kernel (\(kernelH), \(kernelW)), stride (\(strideH), \(strideW)), padding (\(padH), \(padW))"
+    }
+}
+
+extension Kernels {
+    /// Elements per thread below which pooling stays on one thread.
+    static let poolParallelElements = 1 << 15
+
+    /// Runs `body` over the planes `0..<planes` in parallel chunks when `planes · planeSize` is large.
+    @inline(__always)
+    static func forEachPlane(_ planes: Int, planeSize: Int, _ body: (Range<Int>) -> Void) {
+        Threading.forEachChunk(planes, minimumParallel: Swift.max(1, poolParallelElements / Swift.max(planeSize, 1)), body)
+    }
+
+    /// Max pooling of N×C×H×W `x`: the maxima (N×C×oH×oW) and the flat in-plane positions of the
+    /// maxima (int64, same shape). The first maximum in window order wins; a NaN wins over numbers
+    /// (as in PyTorch). Padding never wins.
+    static func maxPool2d(_ x: Tensor, _ geo: PoolGeometry) -> (values: Tensor, indices: Tensor) {
+        let n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3]
+        let (oh, ow) = geo.outputSize(h: h, w: w)
+        let values = Tensor.uninitialized(shape: [n, c, oh, ow], dtype: x.dtype)
+        let indices = Tensor.uninitialized(shape: [n, c, oh, ow], dtype: .int64)
+        if values.count == 0 { return (values, indices) }
+        let xc = x.contiguous()
+        func run<T: TensorFloat>(_: T.Type) {
+            let src = xc.pointer(T.self), dst = values.pointer(T.self), idx = indices.pointer(Int.self)
+            forEachPlane(n * c, planeSize: h * w) { planes in
+                for plane in planes {
+                    let xp = src + plane * h * w, vp = dst + plane * oh * ow, ip = idx + plane * oh * ow
+                    if geo.kernelH == 2 && geo.kernelW == 2 && geo.strideH == 2 && geo.strideW == 2
+                        && geo.padH == 0 && geo.padW == 0 {
+                        // The common 2×2 / stride 2 window: no bounds checks, and selects instead of
+                        // branches (the comparisons are unpredictable on real data).
+                        for r in 0..<oh {
+                            let row0 = xp + 2 * r * w, row1 = row0 + w
+                            let base0 = 2 * r * w, base1 = base0 + w
+                            for q in 0..<ow {
+                                let a = row0[2 * q], b = row0[2 * q + 1], cc = row1[2 * q], d = row1[2 * q + 1]
+                                var best = a, at = base0 + 2 * q
+                                var take = b > best || b != b
+                                best = take ? b : best; at = take ? base0 + 2 * q + 1 : at
+                                take = cc > best || cc != cc
+                                best = take ? cc : best; at = take ? base1 + 2 * q : at
+                                take = d > best || d != d
+                                best = take ? d : best; at = take ? base1 + 2 * q + 1 : at
+                                vp[r * ow + q] = best
+                                ip[r * ow + q] = at
+                            }
+                        }
+                        continue
+                    }
+                    for r in 0..<oh {
+                        let h0 = r * geo.strideH - geo.padH
+                        let hLo = Swift.max(h0, 0), hHi = Swift.min(h0 + geo.kernelH, h)
+                        for q in 0..<ow {
+                            let w0 = q * geo.strideW - geo.padW
+                            let wLo = Swift.max(w0, 0), wHi = Swift.min(w0 + geo.kernelW, w)
+                            var best = -T.infinity, at = hLo * w + wLo
+                            var found = false
+                            for ih in hLo..<hHi {
+                                for iw in wLo..<wHi {
+                                    let v = xp[ih * w + iw]
+                                    if !found || v > best || v.isNaN {
+                                        best = v; at = ih * w + iw; found = true
+                                    }
+                                }
+                            }
+                            vp[r * ow + q] = best
+                            ip[r * ow + q] = at
+                        }
+                    }
+                }
+            }
+        }
+        withLifetimes(xc, values, indices) {
+            switch x.dtype {
+            case .float32: run(Float.self)
+            case .float64: run(Double.self)
+            default: dtypeFailure("maxPool2d", expected: "a floating-point tensor", x)
+            }
+        }
+        return (values, indices)
+    }
+
+    /// `out[plane, j] = x[plane, indices[plane, j]]` for N×C×H×W `x` and N×C×oH×oW `indices`.
+    static func poolGather(_ x: Tensor, indices: Tensor) -> Tensor {
+        let planes = x.shape[0] * x.shape[1], planeIn = x.shape[2] * x.shape[3]
+        let planeOut = indices.shape[2] * indices.shape[3]
+        let out = Tensor.uninitialized(shape: indices.shape, dtype: x.dtype)
+        if out.count == 0 { return out }
+        let xc = x.contiguous()
+        func run<T: TensorFloat>(_: T.Type) {
+            let src = xc.pointer(T.self), dst = out.pointer(T.self), idx = indices.pointer(Int.self)
+            forEachPlane(planes, planeSize: planeOut) { range in
+                for plane in range {
+                    let xp = src + plane * planeIn, op = dst + plane * planeOut, ip = idx + plane * planeOut
+                    for j in 0..<planeOut { op[j] = xp[ip[j]] }
+                }
+            }
+        }
+        withLifetimes(xc, out, indices) {
+            switch x.dtype {
+            case .float32: run(Float.self)
+            case .float64: run(Double.self)
+            default: dtypeFailure("maxPool2d", expected: "a floating-point tensor", x)
+            }
+        }
+        return out
+    }
+
+    /// The adjoint of ``poolGather(_:indices:)``: zeros of `inputShape` with every `g[plane, j]`
+    /// added at `indices[plane, j]` (overlapping windows accumulate).
+    static func poolScatter(_ g: Tensor, indices: Tensor, inputShape: [Int]) -> Tensor {
+        let planes = inputShape[0] * inputShape[1], planeIn = inputShape[2] * inputShape[3]
+        let planeOut = indices.shape[2] * indices.shape[3]
+        let out = Tensor.zeros(inputShape, dtype: g.dtype)
+        if g.count == 0 || out.count == 0 { return out }
+        let gc = g.contiguous()
+        func run<T: TensorFloat>(_: T.Type) {
+            let src = gc.pointer(T.self), dst = out.pointer(T.self), idx = indices.pointer(Int.self)
+            forEachPlane(planes, planeSize: planeIn) { range in
+                for plane in range {
+                    let gp = src + plane * planeOut, op = dst + plane * planeIn, ip = idx + plane * planeOut
+                    for j in 0..<planeOut { op[ip[j]] += gp[j] }
+                }
+            }
+        }
+        withLifetimes(gc, out, indices) {
+            switch g.dtype {
+            case .float32: run(Float.self)
+            case .float64: run(Double.self)
+            default: dtypeFailure("maxPool2d", expected: "a floating-point tensor", g)
+            }
+        }
+        return out
+    }
+
+    /// Average pooling of N×C×H×W `x`. With `countIncludePad` every window is divided by
+    /// kH·kW (PyTorch's default); otherwise by the number of input elements it covers.
+    static func avgPool2d(_ x: Tensor, _ geo: PoolGeometry, countIncludePad: Bool) -> Tensor {
+        let n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3]
+        let (oh, ow) = geo.outputSize(h: h, w: w)
+        let out = Tensor.uninitialized(shape: [n, c, oh, ow], dtype: x.dtype)
+        if out.count == 0 { return out }
+        let xc = x.contiguous()
+        func run<T: TensorFloat>(_: T.Type) {
+            let src = xc.pointer(T.self), dst = out.pointer(T.self)
+            forEachPlane(n * c, planeSize: h * w) { planes in
+                for plane in planes {
+                    let xp = src + plane * h * w, op = dst + plane * oh * ow
+                    for r in 0..<oh {
+                        let h0 = r * geo.strideH - geo.padH
+                        let hLo = Swift.max(h0, 0), hHi = Swift.min(h0 + geo.kernelH, h)
+                        for q in 0..<ow {
+                            let w0 = q * geo.strideW - geo.padW
+                            let wLo = Swift.max(w0, 0), wHi = Swift.min(w0 + geo.kernelW, w)
+                            var s: T = 0
+                            for ih in hLo..<hHi {
+                                for iw in wLo..<wHi { s += xp[ih * w + iw] }
+                            }
+                            let divisor = countIncludePad ? geo.kernelH * geo.kernelW : (hHi - hLo) * (wHi - wLo)
+                            op[r * ow + q] = s / T(divisor)
+                        }
+                    }
+                }
+            }
+        }
+        withLifetimes(xc, out) {
+            switch x.dtype {
+            case .float32: run(Float.self)
+            case .float64: run(Double.self)
+            default: dtypeFailure("avgPool2d", expected: "a floating-point tensor", x)
+            }
+        }
+        return out
+    }
+
+    /// The adjoint of ``avgPool2d(_:_:countIncludePad:)``: spreads each `g` entry, divided by its
+    /// window's divisor, over the window, into zeros of N×C×`inputSize`.
+    static func avgPool2dAdjoint(_ g: Tensor, _ geo: PoolGeometry, countIncludePad: Bool, inputSize: (Int, Int)) -> Tensor {
+        let n = g.shape[0], c = g.shape[1], h = inputSize.0, w = inputSize.1
+        let oh = g.shape[2], ow = g.shape[3]
+        let out = Tensor.zeros([n, c, h, w], dtype: g.dtype)
+        if g.count == 0 || out.count == 0 { return out }
+        let gc = g.contiguous()
+        func run<T: TensorFloat>(_: T.Type) {
+            let src = gc.pointer(T.self), dst = out.pointer(T.self)
+            forEachPlane(n * c, planeSize: h * w) { planes in
+                for plane in planes {
+                    let gp = src + plane * oh * ow, op = dst + plane * h * w
+                    for r in 0..<oh {
+                        let h0 = r * geo.strideH - geo.padH
+                        let hLo = Swift.max(h0, 0), hHi = Swift.min(h0 + geo.kernelH, h)
+                        for q in 0..<ow {
+                            let w0 = q * geo.strideW - geo.padW
+                            let wLo = Swift.max(w0, 0), wHi = Swift.min(w0 + geo.kernelW, w)
+                            let divisor = countIncludePad ? geo.kernelH * geo.kernelW : (hHi - hLo) * (wHi - wLo)
+                            let v = gp[r * ow + q] / T(divisor)
+                            for ih in hLo..<hHi {
+                                for iw in wLo..<wHi { op[ih * w + iw] += v }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        withLifetimes(gc, out) {
+            switch g.dtype {
+            case .float32: run(Float.self)
+            case .float64: run(Double.self)
+            default: dtypeFailure("avgPool2d", expected: "a floating-point tensor", g)
+            }
+        }
+        return out
+    }
+}
