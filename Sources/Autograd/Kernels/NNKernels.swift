@@ -11,6 +11,9 @@ protocol NNFloat: TensorFloat {
     /// `C = alpha·op(A)·op(B) + beta·C` on row-major storage.
     static func gemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Self>, _ lda: Int,
                      _ b: UnsafePointer<Self>, _ ldb: Int, beta: Self, _ c: UnsafeMutablePointer<Self>, _ ldc: Int)
+    /// `y = op(A)·x` for row-major `A` (m×n, leading dimension `lda`), contiguous `x` and `y`.
+    static func gemv(transposed: Bool, _ m: Int, _ n: Int, _ a: UnsafePointer<Self>, _ lda: Int,
+                     _ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>)
     /// `y = sigmoid(x)` over `n` contiguous elements (may be in place).
     static func sigmoid(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, _ n: Int)
     /// `y = tanh(x)` over `n` contiguous elements (may be in place).
@@ -23,6 +26,10 @@ extension Float: NNFloat {
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
+    static func gemv(transposed: Bool, _ m: Int, _ n: Int, _ a: UnsafePointer<Float>, _ lda: Int,
+                     _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+        cblas_sgemv(CblasRowMajor, transposed ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), 1, a, Int32(lda), x, 1, 0, y, 1)
+    }
     static func sigmoid(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) { ag_sigmoid_f32(x, y, n) }
     static func tanh(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) { ag_tanh_f32(x, y, n) }
 }
@@ -32,6 +39,10 @@ extension Double: NNFloat {
                      _ b: UnsafePointer<Double>, _ ldb: Int, beta: Double, _ c: UnsafeMutablePointer<Double>, _ ldc: Int) {
         cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+    static func gemv(transposed: Bool, _ m: Int, _ n: Int, _ a: UnsafePointer<Double>, _ lda: Int,
+                     _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>) {
+        cblas_dgemv(CblasRowMajor, transposed ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), 1, a, Int32(lda), x, 1, 0, y, 1)
     }
     static func sigmoid(_ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int) { ag_sigmoid_f64(x, y, n) }
     static func tanh(_ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int) { ag_tanh_f64(x, y, n) }
@@ -102,6 +113,31 @@ extension Kernels {
         case .float32: let p = out.pointer(Float.self); for (r, l) in labels.enumerated() { p[r * classes + l] = 1 }
         case .float64: let p = out.pointer(Double.self); for (r, l) in labels.enumerated() { p[r * classes + l] = 1 }
         default: dtypeFailure("oneHot", expected: "a floating-point dtype", out)
+        }
+        return out
+    }
+}
+
+extension Kernels {
+    /// The column sums of a 2-d tensor (n×m → m): `onesᵀ·x` on BLAS `gemv` (the bias gradient of a
+    /// linear layer), one streaming pass over `x`.
+    static func columnSums(_ x: Tensor) -> Tensor {
+        let xc = x.contiguous()
+        let n = xc.shape[0], m = xc.shape[1]
+        let out = Tensor.zeros([m], dtype: xc.dtype)
+        if n == 0 || m == 0 { return out }
+        func run<T: NNFloat>(_: T.Type) {
+            let ones = [T](repeating: 1, count: n)
+            ones.withUnsafeBufferPointer { o in
+                T.gemv(transposed: true, n, m, xc.pointer(T.self), m, o.baseAddress!, out.pointer(T.self))
+            }
+        }
+        withExtendedLifetime(xc) {
+            switch xc.dtype {
+            case .float32: run(Float.self)
+            case .float64: run(Double.self)
+            default: dtypeFailure("sum", expected: "a floating-point tensor", xc)
+            }
         }
         return out
     }
@@ -241,12 +277,12 @@ extension Kernels {
     /// inputs, the initial hidden state and the forward result (whose rows 0..<T−1 are h₁…h_{T−1}).
     static func lstmWeightGradient(_ dZ: Tensor, _ xs: Tensor, _ h0: Tensor, _ out: Tensor) -> Tensor {
         let T = xs.shape[0], B = xs.shape[1], I = xs.shape[2], H = h0.shape[1], G = 4 * H
-        let dw = Tensor.zeros([I + H, G], dtype: dZ.dtype)
+        let dw = T * B == 0 ? Tensor.zeros([I + H, G], dtype: dZ.dtype) : Tensor.uninitialized(shape: [I + H, G], dtype: dZ.dtype)
         func run<F: NNFloat>(_: F.Type) {
             let d = dZ.pointer(F.self), dwp = dw.pointer(F.self)
             if T * B == 0 { return }
-            if I > 0 { F.gemm(true, false, I, G, T * B, xs.pointer(F.self), I, d, G, beta: 0, dwp, G) }
-            if H > 0 {
+            if I > 0 && G > 0 { F.gemm(true, false, I, G, T * B, xs.pointer(F.self), I, d, G, beta: 0, dwp, G) }
+            if H > 0 && G > 0 {
                 F.gemm(true, false, H, G, B, h0.pointer(F.self), H, d, G, beta: 0, dwp + I * G, G)
                 if T > 1 {
                     F.gemm(true, false, H, G, (T - 1) * B, out.pointer(F.self), H, d + B * G, G, beta: 1, dwp + I * G, G)

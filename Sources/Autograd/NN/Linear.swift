@@ -1,6 +1,17 @@
 // The fully connected layer as one primitive: `x·W + b` with the bias folded into the GEMM.
 
 extension Primitives {
+    /// The sum over axis 0 of a 2-d tensor, on BLAS `gemv` (the bias cotangent of a linear layer).
+    static let sumRows = UnaryPrimitive("sumRows",
+        forward: { Kernels.columnSums($0) },
+        vjp: { g, _, x in g.broadcast(to: x.shape) },
+        jvp: { dx, _, _ in Autograd.sumRows(dx) })
+}
+
+/// The sum over the first axis of a 2-d tensor (n×m → m), one BLAS pass.
+func sumRows(_ x: Tensor) -> Tensor { Primitives.sumRows(x) }
+
+extension Primitives {
     /// `x·W + b` for 2-d `x` (n×in), `W` (in×out) and optional `b` (out); args `[x, W]` or
     /// `[x, W, b]`. The VJPs are the usual matrix products, written in differentiable ops.
     static let linear = NaryPrimitive("linear",
@@ -9,7 +20,7 @@ extension Primitives {
             switch i {
             case 0: return Autograd.matmul(g, a[1].transposed())
             case 1: return Autograd.matmul(a[0].transposed(), g)
-            default: return g.sum(axis: 0)
+            default: return sumRows(g)
             }
         },
         jvp: { t, _, a in

@@ -104,11 +104,29 @@ public func binaryCrossEntropy(probabilities: Tensor, targets: Tensor, reduction
 }
 
 /// Binary cross-entropy from logits (PyTorch `F.binary_cross_entropy_with_logits`), computed stably
-/// as `softplus(x) − x·t` (no overflow for large |x|), then reduced.
+/// as `max(x, 0) − x·t + log1p(e^(−|x|))` (no overflow or cancellation for large |x|; one
+/// primitive whose gradient is `σ(x) − t`), then reduced.
 public func binaryCrossEntropy(logits: Tensor, targets: Tensor, reduction: Reduction = .mean) -> Tensor {
     require(targets.shape == logits.shape,
             "binaryCrossEntropy: targets of shape \(targets.shape) do not match logits of shape \(logits.shape)")
-    return (softplus(logits) - logits * targets).reduced(reduction)
+    return binaryPair(Primitives.binaryCrossEntropyWithLogits, logits, targets).reduced(reduction)
+}
+
+/// Applies a binary primitive to operands of one dtype (a Swift-number-like 0-d target takes the
+/// logits' dtype).
+private func binaryPair(_ op: BinaryPrimitive, _ x: Tensor, _ y: Tensor) -> Tensor {
+    require(x.dtype == y.dtype, "\(op.name): dtype mismatch, \(x.dtype) tensor of shape \(x.shape) and \(y.dtype) tensor of shape \(y.shape)")
+    return op(x, y)
+}
+
+extension Primitives {
+    /// `max(x, 0) − x·t + log1p(e^(−|x|))` elementwise: exact in both tails (no cancellation between
+    /// a large `softplus(x)` and `x·t`). Its derivative in `x` is `σ(x) − t`, smooth at 0.
+    static let binaryCrossEntropyWithLogits = BinaryPrimitive("binaryCrossEntropy",
+        forward: { x, t in relu(x) - x * t + log1p(exp(-abs(x))) },
+        vjpLhs: { g, _, x, t in g * (sigmoid(x) - t) },
+        vjpRhs: { g, _, x, _ in -g * x },
+        jvp: { dx, dt, _, x, t in sumTangents(dx.map { $0 * (sigmoid(x) - t) }, dt.map { -$0 * x }) })
 }
 
 /// The mean squared error (PyTorch `F.mse_loss`; torch-autograd's least squares):

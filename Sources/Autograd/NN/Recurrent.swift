@@ -172,7 +172,7 @@ extension Primitives {
                 case 1: return ws.dh0!
                 case 2: return ws.dc0!
                 case 3: return Kernels.lstmWeightGradient(dZ, a[0].contiguous(), a[1].contiguous(), ans)
-                default: return dZ.reshape([-1, dZ.shape[2]]).sum(axis: 0)
+                default: return Kernels.columnSums(dZ.reshape([-1, dZ.shape[2]]))
                 }
             },
             jvp: { t, _, a in
