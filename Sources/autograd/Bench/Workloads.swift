@@ -3,7 +3,7 @@ import Autograd
 
 /// The workloads of `shared/bench/README.md` this harness reproduces, plus per-op overhead.
 enum Workload: String, CaseIterable, ExpressibleByArgument {
-    case w1 = "W1", w2 = "W2", w3 = "W3", w5 = "W5", w7 = "W7", w8 = "W8", w9 = "W9", dispatch = "DISPATCH"
+    case w1 = "W1", w2 = "W2", w3 = "W3", w4 = "W4", w5 = "W5", w6 = "W6", w7 = "W7", w8 = "W8", w9 = "W9", dispatch = "DISPATCH"
 
     init?(argument: String) { self.init(rawValue: argument.uppercased()) }
 
@@ -13,7 +13,9 @@ enum Workload: String, CaseIterable, ExpressibleByArgument {
         case .w1: return [benchW1(quick)]
         case .w2: return [benchW2(quick)]
         case .w3: return [benchW3(quick)]
+        case .w4: return [benchW4(quick)]
         case .w5: return [benchW5(quick)]
+        case .w6: return benchW6(quick)
         case .w7: return benchW7(quick)
         case .w8: return [benchW8(quick)]
         case .w9: return benchW9(quick)

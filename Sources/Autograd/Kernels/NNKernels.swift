@@ -1,0 +1,322 @@
+import CKernels
+import COpenBLAS
+import RealModule
+
+// Raw kernels behind the fused neural-network primitives (NN/): a linear layer with its bias folded
+// into the GEMM, the log-softmax + NLL loss, a one-hot matrix, and the whole-sequence LSTM forward
+// and backward passes. No autodiff here.
+
+/// A float element type with the BLAS and vectorised-math entry points the NN kernels need.
+protocol NNFloat: TensorFloat {
+    /// `C = alpha·op(A)·op(B) + beta·C` on row-major storage.
+    static func gemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Self>, _ lda: Int,
+                     _ b: UnsafePointer<Self>, _ ldb: Int, beta: Self, _ c: UnsafeMutablePointer<Self>, _ ldc: Int)
+    /// `y = op(A)·x` for row-major `A` (m×n, leading dimension `lda`), contiguous `x` and `y`.
+    static func gemv(transposed: Bool, _ m: Int, _ n: Int, _ a: UnsafePointer<Self>, _ lda: Int,
+                     _ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>)
+    /// `y = sigmoid(x)` over `n` contiguous elements (may be in place).
+    static func sigmoid(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, _ n: Int)
+    /// `y = tanh(x)` over `n` contiguous elements (may be in place).
+    static func tanh(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, _ n: Int)
+}
+
+extension Float: NNFloat {
+    static func gemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Float>, _ lda: Int,
+                     _ b: UnsafePointer<Float>, _ ldb: Int, beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+    static func gemv(transposed: Bool, _ m: Int, _ n: Int, _ a: UnsafePointer<Float>, _ lda: Int,
+                     _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+        cblas_sgemv(CblasRowMajor, transposed ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), 1, a, Int32(lda), x, 1, 0, y, 1)
+    }
+    static func sigmoid(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) { ag_sigmoid_f32(x, y, n) }
+    static func tanh(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) { ag_tanh_f32(x, y, n) }
+}
+
+extension Double: NNFloat {
+    static func gemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Double>, _ lda: Int,
+                     _ b: UnsafePointer<Double>, _ ldb: Int, beta: Double, _ c: UnsafeMutablePointer<Double>, _ ldc: Int) {
+        cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+    static func gemv(transposed: Bool, _ m: Int, _ n: Int, _ a: UnsafePointer<Double>, _ lda: Int,
+                     _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>) {
+        cblas_dgemv(CblasRowMajor, transposed ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), 1, a, Int32(lda), x, 1, 0, y, 1)
+    }
+    static func sigmoid(_ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int) { ag_sigmoid_f64(x, y, n) }
+    static func tanh(_ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int) { ag_tanh_f64(x, y, n) }
+}
+
+extension Kernels {
+    /// `x·W + b` for contiguous-or-strided 2-d `x` (n×in), `w` (in×out) and a bias vector (out) or
+    /// `nil`: the bias is written into the result first and the GEMM accumulates onto it (β = 1), so
+    /// the bias costs no extra pass over the output.
+    static func linear(_ x: Tensor, _ w: Tensor, _ b: Tensor?) -> Tensor {
+        let n = x.shape[0], k = x.shape[1], m = w.shape[1]
+        let out = Tensor.uninitialized(shape: [n, m], dtype: x.dtype)
+        guard let b else {
+            gemm(x, w, into: out.rawPointer, dtype: x.dtype)
+            return out
+        }
+        let (A, ta, lda) = blasOperand(x)
+        let (B, tb, ldb) = blasOperand(w)
+        let bc = b.contiguous()
+        func run<T: NNFloat>(_: T.Type) {
+            let o = out.pointer(T.self), bias = bc.pointer(T.self)
+            for r in 0..<n { (o + r * m).update(from: bias, count: m) }
+            if n == 0 || m == 0 || k == 0 { return }
+            T.gemm(ta, tb, n, m, k, A.pointer(T.self), lda, B.pointer(T.self), ldb, beta: 1, o, m)
+        }
+        withLifetimes(A, B, bc) {
+            switch x.dtype {
+            case .float32: run(Float.self)
+            case .float64: run(Double.self)
+            default: dtypeFailure("linear", expected: "floating-point tensors", x, w)
+            }
+        }
+        return out
+    }
+
+    /// Per-row `logsumexp(z) − z[label]` for logits `z` (n×c) and int64 labels (n): the
+    /// cross-entropy of each row, computed in one pass per row (shifted by the row maximum).
+    static func crossEntropyRows(_ logits: Tensor, labels: [Int]) -> Tensor {
+        let z = logits.contiguous()
+        let n = z.shape[0], c = z.shape[1]
+        let out = Tensor.uninitialized(shape: [n], dtype: z.dtype)
+        func run<T: TensorFloat>(_: T.Type) {
+            let p = z.pointer(T.self), o = out.pointer(T.self)
+            for r in 0..<n {
+                let row = p + r * c
+                var m = -T.infinity
+                for j in 0..<c where row[j] > m { m = row[j] }
+                if !m.isFinite { m = 0 }
+                var s: T = 0
+                for j in 0..<c { s += T.exp(row[j] - m) }
+                o[r] = T.log(s) + m - row[labels[r]]
+            }
+        }
+        withExtendedLifetime(z) {
+            switch z.dtype {
+            case .float32: run(Float.self)
+            case .float64: run(Double.self)
+            default: dtypeFailure("crossEntropy", expected: "floating-point logits", z)
+            }
+        }
+        return out
+    }
+
+    /// A one-hot matrix (n×classes) in `dtype` from int64 labels already checked to be in range.
+    static func oneHot(_ labels: [Int], classes: Int, dtype: DType) -> Tensor {
+        let out = Tensor.zeros([labels.count, classes], dtype: dtype)
+        switch dtype {
+        case .float32: let p = out.pointer(Float.self); for (r, l) in labels.enumerated() { p[r * classes + l] = 1 }
+        case .float64: let p = out.pointer(Double.self); for (r, l) in labels.enumerated() { p[r * classes + l] = 1 }
+        default: dtypeFailure("oneHot", expected: "a floating-point dtype", out)
+        }
+        return out
+    }
+}
+
+extension Kernels {
+    /// The column sums of a 2-d tensor (n×m → m): `onesᵀ·x` on BLAS `gemv` (the bias gradient of a
+    /// linear layer), one streaming pass over `x`.
+    static func columnSums(_ x: Tensor) -> Tensor {
+        let xc = x.contiguous()
+        let n = xc.shape[0], m = xc.shape[1]
+        let out = Tensor.zeros([m], dtype: xc.dtype)
+        if n == 0 || m == 0 { return out }
+        func run<T: NNFloat>(_: T.Type) {
+            let ones = [T](repeating: 1, count: n)
+            ones.withUnsafeBufferPointer { o in
+                T.gemv(transposed: true, n, m, xc.pointer(T.self), m, o.baseAddress!, out.pointer(T.self))
+            }
+        }
+        withExtendedLifetime(xc) {
+            switch xc.dtype {
+            case .float32: run(Float.self)
+            case .float64: run(Double.self)
+            default: dtypeFailure("sum", expected: "a floating-point tensor", xc)
+            }
+        }
+        return out
+    }
+}
+
+// MARK: - Whole-sequence LSTM
+
+/// What the fused LSTM forward pass keeps for its backward pass: the activated gates of every step
+/// (i, f, o, g column blocks), every cell state and its tanh. Owned by one application of the
+/// sequence primitive.
+final class LSTMWorkspace: @unchecked Sendable {
+    var gates: Tensor?
+    var cells: Tensor?
+    var tanhCells: Tensor?
+    /// The last backward pass: the cotangent it was computed for, and the results.
+    var cotangentKey: UnsafeMutableRawPointer?
+    var dZ: Tensor?
+    var dh0: Tensor?
+    var dc0: Tensor?
+    init() {}
+}
+
+extension Kernels {
+    /// The LSTM over a whole time-major sequence. `xs` (T×B×I), `h0`, `c0` (B×H), `w` ((I+H)×4H,
+    /// column blocks i, f, o, g), `b` (4H), all contiguous and of one float dtype. Returns a
+    /// (T+1)×B×H tensor: rows 0..<T are the hidden states h₁…h_T, row T the last cell state c_T.
+    /// The input projection of all steps is one GEMM; each step then adds `h·W_h` (one GEMM) and
+    /// runs the gate nonlinearities on the vectorised kernels.
+    static func lstmForward(_ xs: Tensor, _ h0: Tensor, _ c0: Tensor, _ w: Tensor, _ b: Tensor,
+                            workspace ws: LSTMWorkspace) -> Tensor {
+        let T = xs.shape[0], B = xs.shape[1], I = xs.shape[2], H = h0.shape[1]
+        let out = Tensor.uninitialized(shape: [T + 1, B, H], dtype: xs.dtype)
+        let gates = Tensor.uninitialized(shape: [T, B, 4 * H], dtype: xs.dtype)
+        let cells = Tensor.uninitialized(shape: [T, B, H], dtype: xs.dtype)
+        let tanhCells = Tensor.uninitialized(shape: [T, B, H], dtype: xs.dtype)
+        func run<F: NNFloat>(_: F.Type) {
+            let x = xs.pointer(F.self), wp = w.pointer(F.self), bp = b.pointer(F.self)
+            let z = gates.pointer(F.self), cs = cells.pointer(F.self), tc = tanhCells.pointer(F.self)
+            let hs = out.pointer(F.self)
+            let G = 4 * H
+            for r in 0..<(T * B) { (z + r * G).update(from: bp, count: G) }
+            if T * B > 0 && I > 0 { F.gemm(false, false, T * B, G, I, x, I, wp, G, beta: 1, z, G) }
+            let wh = wp + I * G
+            for t in 0..<T {
+                let zt = z + t * B * G
+                let hPrev = t == 0 ? UnsafePointer(h0.pointer(F.self)) : UnsafePointer(hs + (t - 1) * B * H)
+                let cPrev = t == 0 ? UnsafePointer(c0.pointer(F.self)) : UnsafePointer(cs + (t - 1) * B * H)
+                if H > 0 { F.gemm(false, false, B, G, H, hPrev, H, wh, G, beta: 1, zt, G) }
+                for r in 0..<B {
+                    let zr = zt + r * G
+                    F.sigmoid(zr, zr, 3 * H)
+                    F.tanh(zr + 3 * H, zr + 3 * H, H)
+                    let c = cs + (t * B + r) * H, cp = cPrev + r * H
+                    for j in 0..<H { c[j] = zr[H + j] * cp[j] + zr[j] * zr[3 * H + j] }
+                    let th = tc + (t * B + r) * H
+                    F.tanh(c, th, H)
+                    let h = hs + (t * B + r) * H
+                    for j in 0..<H { h[j] = zr[2 * H + j] * th[j] }
+                }
+            }
+            let last = T == 0 ? UnsafePointer(c0.pointer(F.self)) : UnsafePointer(cs + (T - 1) * B * H)
+            (hs + T * B * H).update(from: last, count: B * H)
+        }
+        withLifetimes(xs, h0, c0) {
+            withLifetimes(w, b) {
+                switch xs.dtype {
+                case .float32: run(Float.self)
+                case .float64: run(Double.self)
+                default: dtypeFailure("lstm", expected: "floating-point tensors", xs)
+                }
+            }
+        }
+        ws.gates = gates
+        ws.cells = cells
+        ws.tanhCells = tanhCells
+        return out
+    }
+
+    /// Backpropagation through time for ``lstmForward(_:_:_:_:_:workspace:)``: from the cotangent
+    /// `g` of its (T+1)×B×H result, fills `ws.dZ` (the cotangent of every step's pre-activation,
+    /// T×B×4H), `ws.dh0` and `ws.dc0`. The weight, bias and input cotangents follow from `dZ` with one
+    /// GEMM each (``lstmWeightGradient``).
+    static func lstmBackward(_ g: Tensor, _ h0: Tensor, _ c0: Tensor, _ w: Tensor, inputSize I: Int,
+                             workspace ws: LSTMWorkspace) {
+        let gates = ws.gates!, cells = ws.cells!, tanhCells = ws.tanhCells!
+        let T = gates.shape[0], B = gates.shape[1], H = h0.shape[1], G = 4 * H
+        let gc = g.contiguous()
+        let dZ = Tensor.uninitialized(shape: [T, B, G], dtype: g.dtype)
+        let dh = Tensor.uninitialized(shape: [B, H], dtype: g.dtype)
+        let dc = Tensor.uninitialized(shape: [B, H], dtype: g.dtype)
+        func run<F: NNFloat>(_: F.Type) {
+            let gp = gc.pointer(F.self), z = gates.pointer(F.self), cs = cells.pointer(F.self)
+            let tc = tanhCells.pointer(F.self), dzp = dZ.pointer(F.self)
+            let dhp = dh.pointer(F.self), dcp = dc.pointer(F.self)
+            let wh = w.pointer(F.self) + I * G
+            dhp.initialize(repeating: 0, count: B * H)
+            dcp.update(from: gp + T * B * H, count: B * H)
+            for t in stride(from: T - 1, through: 0, by: -1) {
+                let cPrev = t == 0 ? UnsafePointer(c0.pointer(F.self)) : UnsafePointer(cs + (t - 1) * B * H)
+                let gt = gp + t * B * H
+                for r in 0..<B {
+                    let zr = z + (t * B + r) * G, dzr = dzp + (t * B + r) * G
+                    let th = tc + (t * B + r) * H, cp = cPrev + r * H
+                    let dhr = dhp + r * H, dcr = dcp + r * H, gr = gt + r * H
+                    for j in 0..<H {
+                        let i = zr[j], f = zr[H + j], o = zr[2 * H + j], gg = zr[3 * H + j], tcj = th[j]
+                        let dhj = dhr[j] + gr[j]
+                        let dcj = dcr[j] + dhj * o * (1 - tcj * tcj)
+                        dzr[j] = dcj * gg * i * (1 - i)
+                        dzr[H + j] = dcj * cp[j] * f * (1 - f)
+                        dzr[2 * H + j] = dhj * tcj * o * (1 - o)
+                        dzr[3 * H + j] = dcj * i * (1 - gg * gg)
+                        dcr[j] = dcj * f
+                    }
+                }
+                // dh_{t-1} = dZ_t · W_hᵀ
+                if H > 0 { F.gemm(false, true, B, H, G, dzp + t * B * G, G, wh, G, beta: 0, dhp, H) }
+            }
+        }
+        withLifetimes(gc, h0, c0) {
+            withLifetimes(w, gates, cells) {
+                withExtendedLifetime(tanhCells) {
+                    switch g.dtype {
+                    case .float32: run(Float.self)
+                    case .float64: run(Double.self)
+                    default: dtypeFailure("lstm", expected: "floating-point tensors", g)
+                    }
+                }
+            }
+        }
+        ws.dZ = dZ
+        ws.dh0 = dh
+        ws.dc0 = dc
+    }
+
+    /// The LSTM weight cotangent `[xs; h_prev]ᵀ · dZ` ((I+H)×4H) from the step cotangents `dZ`, the
+    /// inputs, the initial hidden state and the forward result (whose rows 0..<T−1 are h₁…h_{T−1}).
+    static func lstmWeightGradient(_ dZ: Tensor, _ xs: Tensor, _ h0: Tensor, _ out: Tensor) -> Tensor {
+        let T = xs.shape[0], B = xs.shape[1], I = xs.shape[2], H = h0.shape[1], G = 4 * H
+        let dw = T * B == 0 ? Tensor.zeros([I + H, G], dtype: dZ.dtype) : Tensor.uninitialized(shape: [I + H, G], dtype: dZ.dtype)
+        func run<F: NNFloat>(_: F.Type) {
+            let d = dZ.pointer(F.self), dwp = dw.pointer(F.self)
+            if T * B == 0 { return }
+            if I > 0 && G > 0 { F.gemm(true, false, I, G, T * B, xs.pointer(F.self), I, d, G, beta: 0, dwp, G) }
+            if H > 0 && G > 0 {
+                F.gemm(true, false, H, G, B, h0.pointer(F.self), H, d, G, beta: 0, dwp + I * G, G)
+                if T > 1 {
+                    F.gemm(true, false, H, G, (T - 1) * B, out.pointer(F.self), H, d + B * G, G, beta: 1, dwp + I * G, G)
+                }
+            }
+        }
+        withLifetimes(dZ, xs, h0) {
+            withExtendedLifetime(out) {
+                switch dZ.dtype {
+                case .float32: run(Float.self)
+                case .float64: run(Double.self)
+                default: dtypeFailure("lstm", expected: "floating-point tensors", dZ)
+                }
+            }
+        }
+        return dw
+    }
+
+    /// `dZ · W_xᵀ` reshaped to T×B×I: the cotangent of the LSTM's input sequence.
+    static func lstmInputGradient(_ dZ: Tensor, _ w: Tensor, inputSize I: Int) -> Tensor {
+        let T = dZ.shape[0], B = dZ.shape[1], G = dZ.shape[2]
+        let dx = Tensor.uninitialized(shape: [T, B, I], dtype: dZ.dtype)
+        func run<F: NNFloat>(_: F.Type) {
+            if T * B * I == 0 { return }
+            if G == 0 { dx.pointer(F.self).initialize(repeating: 0, count: T * B * I); return }
+            F.gemm(false, true, T * B, I, G, dZ.pointer(F.self), G, w.pointer(F.self), G, beta: 0, dx.pointer(F.self), I)
+        }
+        withLifetimes(dZ, w) {
+            switch dZ.dtype {
+            case .float32: run(Float.self)
+            case .float64: run(Double.self)
+            default: dtypeFailure("lstm", expected: "floating-point tensors", dZ)
+            }
+        }
+        return dx
+    }
+}

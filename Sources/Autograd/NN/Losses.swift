@@ -1,0 +1,158 @@
+// Loss functions with PyTorch's functional semantics and a `reduction` argument. Cross-entropy from
+// integer labels is one fused primitive (log-softmax and the negative log-likelihood in one pass).
+
+/// How a loss combines its per-element (or per-sample) values.
+public enum Reduction: Sendable {
+    /// The mean over all per-element values (PyTorch's default).
+    case mean
+    /// The sum of the per-element values.
+    case sum
+    /// No reduction: the per-element (or per-sample) values themselves.
+    case none
+}
+
+extension Tensor {
+    /// This tensor reduced as `reduction` says.
+    func reduced(_ reduction: Reduction) -> Tensor {
+        switch reduction {
+        case .mean: return mean()
+        case .sum: return sum()
+        case .none: return self
+        }
+    }
+}
+
+/// Validated int64 labels for an (n, classes) score matrix, as a Swift array.
+private func checkedLabels(_ labels: Tensor, rows n: Int, classes c: Int, op: String, scoresShape: [Int]) -> [Int] {
+    require(labels.dtype == .int64, "\(op): labels must be int64 class indices, got \(labels.dtype) of shape \(labels.shape)")
+    require(labels.shape == [n], "\(op): labels of shape \(labels.shape) do not match scores of shape \(scoresShape) (expected [\(n)])")
+    let values = labels.scalars(as: Int.self)
+    for v in values {
+        require(v >= 0 && v < c, "\(op): label \(v) is out of range for \(c) classes (scores of shape \(scoresShape))")
+    }
+    return values
+}
+
+/// A one-hot (n, classes) matrix of `dtype` for int64 `labels` (a constant; no gradient).
+///
+/// - Precondition: every label is in `0..<classes`.
+public func oneHot(_ labels: Tensor, classes: Int, dtype: DType = .float64) -> Tensor {
+    require(labels.rank == 1, "oneHot: labels must be 1-d, got shape \(labels.shape)")
+    let values = checkedLabels(labels, rows: labels.shape[0], classes: classes, op: "oneHot", scoresShape: [labels.shape[0], classes])
+    return Kernels.oneHot(values, classes: classes, dtype: dtype)
+}
+
+extension Primitives {
+    /// Per-row cross-entropy `logsumexp(z) − z[label]` of logits (n×c) and labels (int64, n), one
+    /// value per row. VJP: `g · (softmax(z) − onehot)`, in differentiable ops.
+    static let crossEntropyRows = NaryPrimitive("crossEntropy",
+        forward: { a in Kernels.crossEntropyRows(a[0], labels: a[1].scalars(as: Int.self)) },
+        vjp: { g, _, a, i in
+            guard i == 0 else { return nil }
+            let z = a[0]
+            let y = Kernels.oneHot(a[1].scalars(as: Int.self), classes: z.shape[1], dtype: z.dtype)
+            return (softmax(z, axis: 1) - y) * g.expandDims(1)
+        },
+        jvp: { t, _, a in
+            let z = a[0], dz = t[0]!
+            let y = Kernels.oneHot(a[1].scalars(as: Int.self), classes: z.shape[1], dtype: z.dtype)
+            return ((softmax(z, axis: 1) - y) * dz).sum(axis: 1)
+        })
+}
+
+/// Cross-entropy from unnormalised logits and int64 class labels (PyTorch `F.cross_entropy`):
+/// `logsumexp(logits[b]) − logits[b, label_b]` per sample, then reduced.
+///
+/// One fused primitive (log-softmax and NLL in one pass per row; the gradient is
+/// `softmax − onehot`), differentiable to any order. `logits` is (n, classes), `labels` (n).
+public func crossEntropy(logits: Tensor, labels: Tensor, reduction: Reduction = .mean) -> Tensor {
+    require(logits.rank == 2, "crossEntropy: logits must be 2-d (batch, classes), got shape \(logits.shape)")
+    require(logits.dtype.isFloatingPoint, "crossEntropy: logits must be floating point, got \(logits.dtype) of shape \(logits.shape)")
+    _ = checkedLabels(labels, rows: logits.shape[0], classes: logits.shape[1], op: "crossEntropy", scoresShape: logits.shape)
+    return Primitives.crossEntropyRows([logits, labels]).reduced(reduction)
+}
+
+/// Cross-entropy from logits and target probabilities (one-hot or soft labels) of the same shape
+/// (PyTorch `F.cross_entropy` with probability targets): `−Σ_c targets · logSoftmax(logits)` per
+/// sample along `axis` (the class axis, default last), then reduced.
+public func crossEntropy(logits: Tensor, targets: Tensor, axis: Int = -1, reduction: Reduction = .mean) -> Tensor {
+    require(targets.shape == logits.shape,
+            "crossEntropy: targets of shape \(targets.shape) do not match logits of shape \(logits.shape)")
+    return (-(targets * logSoftmax(logits, axis: axis)).sum(axis: axis)).reduced(reduction)
+}
+
+/// The negative log-likelihood of int64 class labels under log-probabilities (n, classes)
+/// (PyTorch `F.nll_loss`): `−logProbabilities[b, label_b]` per sample, then reduced. Also
+/// torch-autograd's log-multinomial loss.
+public func nllLoss(logProbabilities: Tensor, labels: Tensor, reduction: Reduction = .mean) -> Tensor {
+    require(logProbabilities.rank == 2,
+            "nllLoss: log-probabilities must be 2-d (batch, classes), got shape \(logProbabilities.shape)")
+    let values = checkedLabels(labels, rows: logProbabilities.shape[0], classes: logProbabilities.shape[1],
+                               op: "nllLoss", scoresShape: logProbabilities.shape)
+    let y = Kernels.oneHot(values, classes: logProbabilities.shape[1], dtype: logProbabilities.dtype)
+    return (-(logProbabilities * y).sum(axis: 1)).reduced(reduction)
+}
+
+/// Binary cross-entropy of probabilities in [0, 1] against targets in [0, 1] of the same shape
+/// (PyTorch `F.binary_cross_entropy`): `−(t·log p + (1 − t)·log(1 − p))`, each log clamped at −100
+/// as PyTorch does, then reduced.
+public func binaryCrossEntropy(probabilities: Tensor, targets: Tensor, reduction: Reduction = .mean) -> Tensor {
+    require(targets.shape == probabilities.shape,
+            "binaryCrossEntropy: targets of shape \(targets.shape) do not match probabilities of shape \(probabilities.shape)")
+    let logP = maximum(log(probabilities), -100.0), log1mP = maximum(log(1 - probabilities), -100.0)
+    return (-(targets * logP + (1 - targets) * log1mP)).reduced(reduction)
+}
+
+/// Binary cross-entropy from logits (PyTorch `F.binary_cross_entropy_with_logits`), computed stably
+/// as `max(x, 0) − x·t + log1p(e^(−|x|))` (no overflow or cancellation for large |x|; one
+/// primitive whose gradient is `σ(x) − t`), then reduced.
+public func binaryCrossEntropy(logits: Tensor, targets: Tensor, reduction: Reduction = .mean) -> Tensor {
+    require(targets.shape == logits.shape,
+            "binaryCrossEntropy: targets of shape \(targets.shape) do not match logits of shape \(logits.shape)")
+    return binaryPair(Primitives.binaryCrossEntropyWithLogits, logits, targets).reduced(reduction)
+}
+
+/// Applies a binary primitive to operands of one dtype (a Swift-number-like 0-d target takes the
+/// logits' dtype).
+private func binaryPair(_ op: BinaryPrimitive, _ x: Tensor, _ y: Tensor) -> Tensor {
+    require(x.dtype == y.dtype, "\(op.name): dtype mismatch, \(x.dtype) tensor of shape \(x.shape) and \(y.dtype) tensor of shape \(y.shape)")
+    return op(x, y)
+}
+
+extension Primitives {
+    /// `max(x, 0) − x·t + log1p(e^(−|x|))` elementwise: exact in both tails (no cancellation between
+    /// a large `softplus(x)` and `x·t`). Its derivative in `x` is `σ(x) − t`, smooth at 0.
+    static let binaryCrossEntropyWithLogits = BinaryPrimitive("binaryCrossEntropy",
+        forward: { x, t in relu(x) - x * t + log1p(exp(-abs(x))) },
+        vjpLhs: { g, _, x, t in g * (sigmoid(x) - t) },
+        vjpRhs: { g, _, x, _ in -g * x },
+        jvp: { dx, dt, _, x, t in sumTangents(dx.map { $0 * (sigmoid(x) - t) }, dt.map { -$0 * x }) })
+}
+
+/// The mean squared error (PyTorch `F.mse_loss`; torch-autograd's least squares):
+/// `(predictions − targets)²` elementwise, then reduced.
+public func mseLoss(_ predictions: Tensor, _ targets: Tensor, reduction: Reduction = .mean) -> Tensor {
+    require(targets.shape == predictions.shape,
+            "mseLoss: targets of shape \(targets.shape) do not match predictions of shape \(predictions.shape)")
+    return square(predictions - targets).reduced(reduction)
+}
+
+/// The binary hinge (margin) loss for targets in {−1, +1}: `max(0, margin − t·scores)`
+/// elementwise, then reduced (torch-autograd's `margin`; the SVM loss).
+public func hingeLoss(scores: Tensor, targets: Tensor, margin: Double = 1, reduction: Reduction = .mean) -> Tensor {
+    require(targets.shape == scores.shape,
+            "hingeLoss: targets of shape \(targets.shape) do not match scores of shape \(scores.shape)")
+    return relu(margin - targets * scores).reduced(reduction)
+}
+
+/// The multi-class margin loss from int64 labels (PyTorch `F.multi_margin_loss`, p = 1):
+/// `Σ_{c ≠ y} max(0, margin − s[y] + s[c]) / classes` per sample, then reduced.
+public func multiMarginLoss(scores: Tensor, labels: Tensor, margin: Double = 1, reduction: Reduction = .mean) -> Tensor {
+    require(scores.rank == 2, "multiMarginLoss: scores must be 2-d (batch, classes), got shape \(scores.shape)")
+    let n = scores.shape[0], c = scores.shape[1]
+    let values = checkedLabels(labels, rows: n, classes: c, op: "multiMarginLoss", scoresShape: scores.shape)
+    let y = Kernels.oneHot(values, classes: c, dtype: scores.dtype)
+    let correct = (scores * y).sum(axis: 1, keepDims: true)
+    let terms = relu(scores - correct + margin) * (1 - y)
+    return (terms.sum(axis: 1) / Double(c)).reduced(reduction)
+}

@@ -1,0 +1,79 @@
+// Batch and layer normalisation, composed from differentiable ops (mean, variance, sqrt), so they
+// differentiate to any order.
+
+/// The result of ``batchNorm(_:runningMean:runningVariance:weight:bias:training:momentum:epsilon:)``:
+/// the normalised output and the running statistics to use next time.
+public struct BatchNormOutput: Sendable {
+    /// The normalised (and scaled, shifted) input.
+    public var output: Tensor
+    /// The updated running mean (training) or the one passed in (evaluation); `nil` if none was given.
+    public var runningMean: Tensor?
+    /// The updated running variance (training) or the one passed in (evaluation); `nil` if none was given.
+    public var runningVariance: Tensor?
+}
+
+/// Batch normalisation over the channel axis 1 of an (N, C) or (N, C, …) input (PyTorch
+/// `F.batch_norm`).
+///
+/// In training the batch statistics (mean and biased variance over every axis but 1) normalise the
+/// input, and the running statistics, if given, are updated as
+/// `running = (1 − momentum)·running + momentum·batch`, the variance with the unbiased batch
+/// variance (as PyTorch). They are returned, not modified (tensors are values), and carry no
+/// gradient. In evaluation the running statistics normalise the input and must be given.
+/// `weight` (γ) and `bias` (β) have shape (C).
+public func batchNorm(_ x: Tensor, runningMean: Tensor? = nil, runningVariance: Tensor? = nil,
+                      weight: Tensor? = nil, bias: Tensor? = nil, training: Bool,
+                      momentum: Double = 0.1, epsilon: Double = 1e-5) -> BatchNormOutput {
+    require(x.rank >= 2, "batchNorm: input must have shape (N, C) or (N, C, …), got \(x.shape)")
+    let c = x.shape[1]
+    for (name, t) in [("runningMean", runningMean), ("runningVariance", runningVariance), ("weight", weight), ("bias", bias)] {
+        if let t { require(t.shape == [c], "batchNorm: \(name) of shape \(t.shape) does not match \(c) channels of input \(x.shape)") }
+    }
+    var statShape = [Int](repeating: 1, count: x.rank)
+    statShape[1] = c
+    let axes = [0] + Array(2..<x.rank)
+    var mean: Tensor, variance: Tensor
+    var newMean = runningMean, newVariance = runningVariance
+    if training {
+        let n = axes.reduce(1) { $0 * x.shape[$1] }
+        require(n > 1, "batchNorm: training needs more than one value per channel, got input of shape \(x.shape)")
+        mean = x.mean(axes: axes, keepDims: true)
+        variance = x.variance(axes: axes, keepDims: true)
+        if let rm = runningMean {
+            newMean = rm * (1 - momentum) + stopGradient(mean).reshape([c]) * momentum
+        }
+        if let rv = runningVariance {
+            newVariance = rv * (1 - momentum) + stopGradient(variance).reshape([c]) * (momentum * Double(n) / Double(n - 1))
+        }
+    } else {
+        guard let rm = runningMean, let rv = runningVariance else {
+            fatalError("batchNorm: evaluation (training: false) needs runningMean and runningVariance, for input of shape \(x.shape)")
+        }
+        mean = rm.reshape(statShape)
+        variance = rv.reshape(statShape)
+    }
+    var y = (x - mean) / sqrt(variance + epsilon)
+    if let weight { y = y * weight.reshape(statShape) }
+    if let bias { y = y + bias.reshape(statShape) }
+    return BatchNormOutput(output: y, runningMean: newMean, runningVariance: newVariance)
+}
+
+/// Layer normalisation over the trailing dimensions `normalizedShape` (PyTorch `F.layer_norm`):
+/// each slice is centred and divided by `sqrt(biased variance + epsilon)`, then multiplied by
+/// `weight` and shifted by `bias` (both of shape `normalizedShape`, optional).
+public func layerNorm(_ x: Tensor, normalizedShape: [Int], weight: Tensor? = nil, bias: Tensor? = nil,
+                      epsilon: Double = 1e-5) -> Tensor {
+    let k = normalizedShape.count
+    require(k >= 1 && k <= x.rank && Array(x.shape.suffix(k)) == normalizedShape,
+            "layerNorm: normalized shape \(normalizedShape) does not match the trailing dimensions of input \(x.shape)")
+    if let weight { require(weight.shape == normalizedShape, "layerNorm: weight of shape \(weight.shape) does not match normalized shape \(normalizedShape)") }
+    if let bias { require(bias.shape == normalizedShape, "layerNorm: bias of shape \(bias.shape) does not match normalized shape \(normalizedShape)") }
+    let axes = Array((x.rank - k)..<x.rank)
+    let mean = x.mean(axes: axes, keepDims: true)
+    let centered = x - mean
+    let variance = (centered * centered).mean(axes: axes, keepDims: true)
+    var y = centered / sqrt(variance + epsilon)
+    if let weight { y = y * weight }
+    if let bias { y = y + bias }
+    return y
+}

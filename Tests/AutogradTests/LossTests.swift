@@ -1,0 +1,135 @@
+import Foundation
+import Testing
+@testable import Autograd
+
+// Losses of NN/Losses.swift: values against the numpy references of
+// Tests/AutogradTests/References/nn_reference.py (output in nn_reference_output.txt), the gradient
+// of the fused cross-entropy against its closed form, gradient checks in float64 to order 2, and
+// misuse messages.
+
+@Suite("Losses")
+struct LossTests {
+    static let logits = nnPattern([3, 4], 0.9, 0.1) * 2
+    static let labels = Tensor([1, 0, 3] as [Int])
+
+    @Test func crossEntropyFromLabels() {
+        let perSample = [1.037902962991893, 1.747811161098483, 3.7463247213926465]
+        expectValues(crossEntropy(logits: Self.logits, labels: Self.labels, reduction: .none), shape: [3], perSample, "none")
+        expectValues(crossEntropy(logits: Self.logits, labels: Self.labels), shape: [], [2.177346281827674], "mean")
+        expectValues(crossEntropy(logits: Self.logits, labels: Self.labels, reduction: .sum), [6.532038845483022], "sum")
+        // Reference gradient (numpy): (softmax − onehot) / n.
+        let g = grad { (z: Tensor) in crossEntropy(logits: z, labels: Self.labels) }(Self.logits)
+        expectValues(g, shape: [3, 4], [0.026788291051920498, -0.2152677775930324, 0.14560511025926362, 0.042874376281848287,
+                                        -0.2752817589337748, 0.02295698170034367, 0.04085067969188183, 0.2114740975415493,
+                                        0.12796204953585777, 0.15328847506052337, 0.04421469568561157, -0.3254652202819927],
+                     "gradient")
+        let z32 = Self.logits.cast(to: .float32)
+        let l32 = crossEntropy(logits: z32, labels: Self.labels)
+        #expect(l32.dtype == .float32)
+        expectValues(l32, [2.177346281827674], rtol: 1e-6, "float32")
+        // One-hot targets give the same loss; so does nllLoss of the log-softmax.
+        let y = oneHot(Self.labels, classes: 4)
+        expectValues(crossEntropy(logits: Self.logits, targets: y), [2.177346281827674], "one-hot targets")
+        expectValues(nllLoss(logProbabilities: logSoftmax(Self.logits), labels: Self.labels), [2.177346281827674], "nllLoss")
+        // Stable for huge logits.
+        let huge = crossEntropy(logits: Tensor([[1000.0, 0, -1000]]), labels: Tensor([1] as [Int]))
+        expectValues(huge, [1000], "huge logits")
+    }
+
+    @Test func crossEntropyFromProbabilities() {
+        let p = abs(nnPattern([3, 4], 0.5, 0.3)) + 0.1
+        let probs = p / p.sum(axis: 1, keepDims: true)
+        expectValues(crossEntropy(logits: Self.logits, targets: probs), [1.547635801642194], "soft targets")
+    }
+
+    @Test func binaryCrossEntropyValues() {
+        let z = nnPattern([2, 3], 0.8, 0.0) * 3
+        let t = (nnPattern([2, 3], 1.3, 0.4) .> 0).cast(to: .float64)
+        expectValues(binaryCrossEntropy(probabilities: sigmoid(z), targets: t), [0.9966788392786721], rtol: 1e-12, "probabilities")
+        expectValues(binaryCrossEntropy(logits: z, targets: t), [0.9966788392786721], "logits mean")
+        expectValues(binaryCrossEntropy(logits: z, targets: t, reduction: .sum), [5.980073035672032], "logits sum")
+        // Stable at ±800, where sigmoid saturates.
+        expectValues(binaryCrossEntropy(logits: Tensor([-800.0, 800, 30]), targets: Tensor([1.0, 0, 1]), reduction: .none),
+                     [800.0, 800.0, 9.357622968839737e-14], rtol: 1e-6, atol: 0, "logits large")
+        // Probabilities 0 and 1 are clamped at log = −100 (PyTorch's convention).
+        expectValues(binaryCrossEntropy(probabilities: Tensor([0.0, 1.0]), targets: Tensor([1.0, 0.0]), reduction: .none),
+                     [100, 100], "clamped")
+    }
+
+    @Test func regressionAndMarginLosses() {
+        let pred = nnPattern([2, 3], 0.6, 0.2), targ = nnPattern([2, 3], 0.4, 1.0)
+        expectValues(mseLoss(pred, targ), [0.08919358952368696], "mse mean")
+        expectValues(mseLoss(pred, targ, reduction: .sum), [0.5351615371421218], "mse sum")
+        #expect(mseLoss(pred, targ, reduction: .none).shape == [2, 3])
+        let s = nnPattern([5], 0.9, 0.3) * 2
+        expectValues(hingeLoss(scores: s, targets: Tensor([1.0, -1, 1, -1, 1])), [1.386162018619891], "hinge")
+        expectValues(multiMarginLoss(scores: Self.logits, labels: Self.labels, reduction: .none),
+                     [0.302414551439759, 0.7534131491860582, 2.6211644361628994], "multi-margin")
+    }
+
+    static let gradientCases: [OpCase] = [
+        OpCase("crossEntropy labels mean", [Tensor.randn([4, 5], seed: 61)]) {
+            crossEntropy(logits: $0[0], labels: Tensor([0, 4, 2, 4] as [Int]))
+        },
+        OpCase("crossEntropy labels none", [Tensor.randn([4, 5], seed: 62)]) {
+            crossEntropy(logits: $0[0], labels: Tensor([1, 1, 3, 0] as [Int]), reduction: .none)
+        },
+        OpCase("crossEntropy probabilities", [Tensor.randn([3, 4], seed: 63), Tensor.uniform([3, 4], seed: 64)]) {
+            crossEntropy(logits: $0[0], targets: $0[1], reduction: .sum)
+        },
+        OpCase("nllLoss", [Tensor.randn([3, 4], seed: 65)]) {
+            nllLoss(logProbabilities: logSoftmax($0[0]), labels: Tensor([3, 0, 1] as [Int]))
+        },
+        OpCase("bce probabilities", [Tensor.uniform([2, 3], seed: 66, low: 0.1, high: 0.9), Tensor.uniform([2, 3], seed: 67)]) {
+            binaryCrossEntropy(probabilities: $0[0], targets: $0[1])
+        },
+        OpCase("bce logits", [Tensor.randn([2, 3], seed: 68), Tensor.uniform([2, 3], seed: 69)]) {
+            binaryCrossEntropy(logits: $0[0], targets: $0[1], reduction: .none)
+        },
+        OpCase("mse", [Tensor.randn([2, 3], seed: 70), Tensor.randn([2, 3], seed: 71)]) { mseLoss($0[0], $0[1]) },
+        OpCase("hinge", [kinkFreeSample([[6]], seed: 72)[0] * 0.7]) {
+            hingeLoss(scores: $0[0], targets: Tensor([1.0, -1, 1, 1, -1, -1]), margin: 0.5)
+        },
+        OpCase("multiMargin", [kinkFreeSample([[2, 4]], seed: 73)[0]]) {
+            multiMarginLoss(scores: $0[0], labels: Tensor([2, 0] as [Int]), margin: 0.25)
+        },
+    ]
+
+    @Test(arguments: gradientCases) func gradientsOrder2(_ c: OpCase) {
+        let r = checkGradients(c.f, at: c.inputs, order: 2)
+        #expect(r.passed, "\(c.name): \(r)")
+    }
+
+    /// The fused cross-entropy's JVP agrees with its VJP.
+    @Test func crossEntropyJVP() {
+        let z = Tensor.randn([3, 4], seed: 80), dz = Tensor.randn([3, 4], seed: 81), u = Tensor.randn([3], seed: 82)
+        let labels = Tensor([2, 0, 3] as [Int])
+        let ans = Primitives.crossEntropyRows([z, labels])
+        let jt = Primitives.crossEntropyRows.jvp!([dz, nil], ans, [z, labels])
+        let gz = grad { (z: Tensor) in (crossEntropy(logits: z, labels: labels, reduction: .none) * u).sum() }(z)
+        #expect(close((u * jt).sum().scalar, (gz * dz).sum().scalar, 1e-12))
+    }
+
+    // MARK: Misuse
+
+    @Test func labelOutOfRange() async {
+        let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = crossEntropy(logits: Tensor.zeros([2, 3]), labels: Tensor([0, 3] as [Int]))
+        }
+        #expect(NNTests.stderr(r).contains("crossEntropy: label 3 is out of range for 3 classes (scores of shape [2, 3])"))
+    }
+
+    @Test func labelsNotIntegers() async {
+        let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = nllLoss(logProbabilities: Tensor.zeros([2, 3]), labels: Tensor([0.0, 1.0]))
+        }
+        #expect(NNTests.stderr(r).contains("nllLoss: labels must be int64 class indices, got float64 of shape [2]"))
+    }
+
+    @Test func targetShapeMismatch() async {
+        let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = mseLoss(Tensor.zeros([2, 3]), Tensor.zeros([3, 2]))
+        }
+        #expect(NNTests.stderr(r).contains("mseLoss: targets of shape [3, 2] do not match predictions of shape [2, 3]"))
+    }
+}
