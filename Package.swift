@@ -49,7 +49,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd", "AutogradExamples", "CKernels"],
-                    exclude: ["References"]),  // Python scripts that computed reference values
+                    exclude: ["References", "Fixtures"]),  // reference scripts and I/O fixture files (read via #filePath)
     ],
     swiftLanguageModes: [.v6]
 )
