@@ -40,7 +40,8 @@ public enum Threading {
             body(0..<n)
             return
         }
-        let chunks = Swift.min(threads, (n + minimumParallel / 2 - 1) / (minimumParallel / 2))
+        let half = Swift.max(1, minimumParallel / 2)
+        let chunks = Swift.min(threads, (n + half - 1) / half)
         let per = (n + chunks - 1) / chunks
         withoutActuallyEscaping(body) { body in
             let task = ChunkTask(body: body)
