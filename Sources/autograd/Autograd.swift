@@ -1,11 +1,10 @@
 import ArgumentParser
 
-/// The `autograd` command-line tool. One subcommand per file; `train` and `eval` will join
-/// `examples` and `bench` here.
+/// The `autograd` command-line tool. One subcommand per file.
 @main
 struct AutogradCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "autograd",
-        abstract: "swift-autograd: the seeds' examples and the benchmark workloads.",
-        subcommands: [ExamplesCommand.self, BenchCommand.self])
+        abstract: "swift-autograd: train and evaluate classifiers, run the seeds' examples and the benchmarks.",
+        subcommands: [TrainCommand.self, EvalCommand.self, ExamplesCommand.self, BenchCommand.self])
 }
