@@ -74,6 +74,28 @@ struct OptimizerTests {
         }
     }
 
+    @Test("on matrix leaves in a nested tree each optimizer equals itself run on the concatenated vector")
+    func matrixLeavesMatchFlatVector() {
+        let X = Tensor.randn([5, 3], seed: 7), Y = Tensor.randn([5, 2], seed: 8)
+        func loss(_ W: Tensor, _ b: Tensor) -> Tensor { square(matmul(X, W) + b - Y).mean() }
+        func treeLoss(_ p: [String: [Tensor]]) -> Tensor { loss(p["W"]![0], p["b"]![0]) }
+        func flatLoss(_ v: Tensor) -> Tensor { loss(v[0..<6].reshape([3, 2]), v[6..<8]) }
+        for reference in firstOrderReferences {
+            var tree: [String: [Tensor]] = ["W": [Tensor.randn([3, 2], seed: 9)], "b": [Tensor([0.1, -0.2])]]
+            var flat = concat([tree["W"]![0].reshape([6]), tree["b"]![0]])
+            var treeOpt = reference.make(), flatOpt = reference.make()
+            for _ in 0..<30 {
+                treeOpt.update(&tree, along: grad(treeLoss)(tree))
+                flatOpt.update(&flat, along: grad(flatLoss)(flat))
+            }
+            expectClose(tree["W"]![0].reshape([6]).doubles + tree["b"]![0].doubles, flat.doubles, rel: 1e-12, abs: 1e-14,
+                        "\(reference.name)")
+            #expect(treeLoss(tree).scalar < treeLoss(["W": [Tensor.randn([3, 2], seed: 9)], "b": [Tensor([0.1, -0.2])]]).scalar,
+                    "\(reference.name) did not decrease the loss")
+            for slot in treeOpt.slotNames { #expect(treeOpt.state[stateKey(slot, "W.0")]?.shape == [3, 2], "\(reference.name) \(slot)") }
+        }
+    }
+
     @Test("a gradient dictionary built in another order is matched to the parameters by leaf name")
     func gradientMatchedByName() {
         let keys = (0..<12).map { "k\($0)" }

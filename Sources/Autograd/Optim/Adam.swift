@@ -95,6 +95,26 @@ public struct AdamW: Optimizer {
         get { adam.weightDecay }
         set { adam.weightDecay = newValue }
     }
+    /// β₁ (default 0.9).
+    public var beta1: Double {
+        get { adam.beta1 }
+        set { adam.beta1 = newValue }
+    }
+    /// β₂ (default 0.999).
+    public var beta2: Double {
+        get { adam.beta2 }
+        set { adam.beta2 = newValue }
+    }
+    /// ε (default 1e-8).
+    public var epsilon: Double {
+        get { adam.epsilon }
+        set { adam.epsilon = newValue }
+    }
+    /// Use the running maximum of the second moment (AMSGrad).
+    public var amsgrad: Bool {
+        get { adam.amsgrad }
+        set { adam.amsgrad = newValue }
+    }
     /// See ``Optimizer/state``.
     public var state: [String: Tensor] {
         get { adam.state }

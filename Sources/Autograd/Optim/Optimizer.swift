@@ -112,8 +112,7 @@ extension Optimizer {
 }
 
 /// The state key of `slot` for the leaf named `leaf` (`"m.W.0"`; `"m"` for an unnamed single leaf).
-@inlinable
-public func stateKey(_ slot: String, _ leaf: String) -> String { leaf.isEmpty ? slot : slot + "." + leaf }
+func stateKey(_ slot: String, _ leaf: String) -> String { leaf.isEmpty ? slot : slot + "." + leaf }
 
 /// The names of a tree's leaves in `updateTensors` order (position `i` is the `i`-th leaf visited).
 ///
