@@ -3,7 +3,7 @@
 SWIFT ?= swift
 APT_PACKAGES := libopenblas-dev liblapacke-dev zlib1g-dev
 
-.PHONY: deps build release examples test bench
+.PHONY: deps build release examples test bench train
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -28,3 +28,8 @@ test: deps
 
 bench: release
 	$(SWIFT) run -c release autograd bench
+
+# The main job: a default MNIST training (MLP, 8 epochs, about a minute on 2 cores), with a
+# checkpoint and the training curves. Other models: `swift run -c release autograd train --help`.
+train: release
+	$(SWIFT) run -c release autograd train --model mlp --save mnist-mlp.safetensors --plot mnist-mlp.svg
