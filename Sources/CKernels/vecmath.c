@@ -141,3 +141,15 @@ AG_DEFINE_MAP(ag_expm1_f32, float, expm1_f32)
 AG_DEFINE_MAP(ag_expm1_f64, double, expm1_f64)
 AG_DEFINE_MAP(ag_log1p_f32, float, log1p_f32)
 AG_DEFINE_MAP(ag_log1p_f64, double, log1p_f64)
+
+/* sqrt: a plain loop; the compiler turns it into vsqrtps/vsqrtpd in each clone (correctly
+   rounded, as IEEE sqrt must be). */
+#if __has_builtin(__builtin_elementwise_sqrt)
+AG_INLINE float sqrt_f32(float x) { return __builtin_elementwise_sqrt(x); }   /* no errno: vectorises */
+AG_INLINE double sqrt_f64(double x) { return __builtin_elementwise_sqrt(x); }
+#else
+AG_INLINE float sqrt_f32(float x) { return __builtin_sqrtf(x); }
+AG_INLINE double sqrt_f64(double x) { return __builtin_sqrt(x); }
+#endif
+AG_DEFINE_MAP(ag_sqrt_f32, float, sqrt_f32)
+AG_DEFINE_MAP(ag_sqrt_f64, double, sqrt_f64)

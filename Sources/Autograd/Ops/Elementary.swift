@@ -69,7 +69,7 @@ extension Primitives {
         vjp: { g, ans, _ in g * ans * (1 - ans) },
         jvp: { dx, ans, _ in dx * ans * (1 - ans) })
     static let sqrt = UnaryPrimitive("sqrt",
-        forward: { Kernels.unary(SqrtF.self, $0, op: "sqrt") },
+        forward: { Kernels.vectorized($0, op: "sqrt", { ag_sqrt_f32($0, $1, $2) }, { ag_sqrt_f64($0, $1, $2) }) },
         vjp: { g, ans, _ in g / (2 * ans) },
         jvp: { dx, ans, _ in dx / (2 * ans) })
     static let square = UnaryPrimitive("square",

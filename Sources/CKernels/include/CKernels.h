@@ -39,6 +39,8 @@ void ag_expm1_f64(const double *x, double *y, long n);
 
 void ag_log1p_f32(const float *x, float *y, long n);
 void ag_log1p_f64(const double *x, double *y, long n);
+void ag_sqrt_f32(const float *x, float *y, long n);
+void ag_sqrt_f64(const double *x, double *y, long n);
 
 /* Sum of x[0..n), accumulated in double (blocked 32-lane sums, blocks combined
  * pairwise: error <= ~(128 + log2(n)) ulp of sum|x|).  The result is the same on
