@@ -48,7 +48,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "AutogradTests", dependencies: ["Autograd", "AutogradExamples", "CKernels"]),
+        .testTarget(name: "AutogradTests", dependencies: ["Autograd", "AutogradExamples", "CKernels"],
+                    // Test data files, found through #filePath (not bundled as resources).
+                    exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -22,7 +22,7 @@ private func scratchDirectory() -> String {
 }
 
 private func writeBytes(_ bytes: [UInt8], _ path: String) {
-    FileManager.default.createFile(atPath: path, contents: Data(bytes))
+    _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
 }
 
 /// An IDX file: magic 0x0000TTNN, big-endian dimensions, then `payload`.
@@ -65,11 +65,18 @@ private func idxBytes(type: UInt8, shape: [Int], payload: [UInt8]) -> [UInt8] {
         #expect(pixels.min() == 0 && pixels.max() == 1)
     }
 
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: MNIST.debianFashionMNISTDirectory)
-                   || FileManager.default.fileExists(atPath: "/work/shared/data/fashion-mnist")))
+    /// Fashion-MNIST where Debian's `dataset-fashion-mnist` puts it, else the workplace's copy
+    /// (`../shared/data/fashion-mnist` beside the repository), if either is there.
+    static let fashionDirectory: String? = {
+        let shared = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("shared/data/fashion-mnist").path
+        return [MNIST.debianFashionMNISTDirectory, shared].first { FileManager.default.fileExists(atPath: $0) }
+    }()
+
+    @Test(.enabled(if: IOTests.fashionDirectory != nil, "Fashion-MNIST is not installed"))
     func fashionMNISTLoadsFromDebiansDirectory() throws {
-        let dir = FileManager.default.fileExists(atPath: MNIST.debianFashionMNISTDirectory)
-            ? MNIST.debianFashionMNISTDirectory : "/work/shared/data/fashion-mnist"
+        let dir = try #require(IOTests.fashionDirectory)
         let data = try MNIST(directory: dir)
         // First labels: shared/data/README.md (Fashion-MNIST section).
         #expect(data.train.labels[0..<10].scalars(as: Int.self) == [9, 0, 0, 3, 0, 2, 7, 2, 5, 5])
@@ -330,6 +337,15 @@ private func idxBytes(type: UInt8, shape: [Int], payload: [UInt8]) -> [UInt8] {
         let ours = try Data(contentsOf: URL(fileURLWithPath: "\(dir)/w.npy"))
         let numpys = try Data(contentsOf: URL(fileURLWithPath: fixture("python_written.npy")))
         #expect(ours == numpys)
+        // The writer's output is fixed: the same bytes as Fixtures/io/swift_written.*, which
+        // Fixtures/io/check_swift_written.py loads in Python's safetensors and numpy with equal values.
+        let metadata = ["epoch": "3", "format": "np"]
+        for name in ["swift_written.safetensors", "swift_written.npz"] {
+            try Checkpoint(tensors: tensors, metadata: metadata).write(to: "\(dir)/\(name)")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: "\(dir)/\(name)")) == Data(contentsOf: URL(fileURLWithPath: fixture(name))))
+        }
+        try NumPy.writeNPY(tensors["m"]!, to: "\(dir)/m.npy")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: "\(dir)/m.npy")) == Data(contentsOf: URL(fileURLWithPath: fixture("swift_written_bool.npy"))))
         // Round trips through each container.
         for name in ["all.safetensors", "all.npz"] {
             try Checkpoint(tensors: tensors, metadata: ["epoch": "3", "format": "np"]).write(to: "\(dir)/\(name)")

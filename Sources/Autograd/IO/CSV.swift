@@ -78,10 +78,9 @@ public struct CSV: Sendable {
         // Split into (line number, fields), skipping blank lines.
         var lines: [(number: Int, fields: [Substring])] = []
         var number = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // "\r\n" is one Character in Swift, so `isNewline` splits LF, CRLF and CR line ends alike.
+        for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             number += 1
-            var line = rawLine
-            if line.last == "\r" { line = line.dropLast() }
             if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
             let fields = line.split(separator: delimiter, omittingEmptySubsequences: false).map(clean)
             lines.append((number, fields))
