@@ -171,6 +171,10 @@ private func idxBytes(type: UInt8, shape: [Int], payload: [UInt8]) -> [UInt8] {
         // 255/255 = 1, 51/255 = 0.2.
         #expect(data.test.images.scalars(as: Float.self) == [1, 0, 0, Float(51) * Float(1.0 / 255)])
         #expect(data.test.imagesNCHW.shape == [1, 1, 2, 2])
+        let firstTwo = data.train.prefix(2)
+        #expect(firstTwo.count == 2 && firstTwo.images.shape == [2, 4] && firstTwo.labels.scalars(as: Int.self) == [2, 0])
+        #expect(firstTwo.imagesNCHW.doubles == (0..<8).map { Double(Float($0 * 20) * Float(1.0 / 255)) })
+        #expect(data.train.prefix(10).count == 3)
         // Labels for only 2 of the 3 training images.
         writeBytes(idxBytes(type: 0x08, shape: [2], payload: [2, 0]), "\(dir)/train-labels.idx1-ubyte")
         #expect(throws: DataError.countMismatch(imagesPath: "\(dir)/train-images.idx3-ubyte", images: 3,
