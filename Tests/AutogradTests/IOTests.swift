@@ -22,7 +22,7 @@ private func scratchDirectory() -> String {
 }
 
 private func writeBytes(_ bytes: [UInt8], _ path: String) {
-    FileManager.default.createFile(atPath: path, contents: Data(bytes))
+    _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
 }
 
 /// An IDX file: magic 0x0000TTNN, big-endian dimensions, then `payload`.
@@ -65,11 +65,18 @@ private func idxBytes(type: UInt8, shape: [Int], payload: [UInt8]) -> [UInt8] {
         #expect(pixels.min() == 0 && pixels.max() == 1)
     }
 
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: MNIST.debianFashionMNISTDirectory)
-                   || FileManager.default.fileExists(atPath: "/work/shared/data/fashion-mnist")))
+    /// Fashion-MNIST where Debian's `dataset-fashion-mnist` puts it, else the workplace's copy
+    /// (`../shared/data/fashion-mnist` beside the repository), if either is there.
+    static let fashionDirectory: String? = {
+        let shared = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("shared/data/fashion-mnist").path
+        return [MNIST.debianFashionMNISTDirectory, shared].first { FileManager.default.fileExists(atPath: $0) }
+    }()
+
+    @Test(.enabled(if: IOTests.fashionDirectory != nil, "Fashion-MNIST is not installed"))
     func fashionMNISTLoadsFromDebiansDirectory() throws {
-        let dir = FileManager.default.fileExists(atPath: MNIST.debianFashionMNISTDirectory)
-            ? MNIST.debianFashionMNISTDirectory : "/work/shared/data/fashion-mnist"
+        let dir = try #require(IOTests.fashionDirectory)
         let data = try MNIST(directory: dir)
         // First labels: shared/data/README.md (Fashion-MNIST section).
         #expect(data.train.labels[0..<10].scalars(as: Int.self) == [9, 0, 0, 3, 0, 2, 7, 2, 5, 5])
@@ -79,6 +86,7 @@ private func idxBytes(type: UInt8, shape: [Int], payload: [UInt8]) -> [UInt8] {
 
     @Test func idxReadsEveryElementTypeRawAndGzipped() throws {
         let dir = scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         // uint8 [2, 3]: bytes 0…5 (int64 by default; float32 with scale 1/2 gives 0, 0.5, …, 2.5).
         let u8 = idxBytes(type: 0x08, shape: [2, 3], payload: [0, 1, 2, 3, 4, 255])
         writeBytes(u8, "\(dir)/u8")
@@ -110,6 +118,7 @@ private func idxBytes(type: UInt8, shape: [Int], payload: [UInt8]) -> [UInt8] {
 
     @Test func idxErrorsNameTheFileAndTheProblem() throws {
         let dir = scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         // Truncated data: [2, 2, 2] uint8 needs 4 + 12 + 8 = 24 bytes; 5 of the 8 data bytes given.
         writeBytes(idxBytes(type: 0x08, shape: [2, 2, 2], payload: [1, 2, 3, 4, 5]), "\(dir)/short")
         #expect(throws: DataError.truncated(path: "\(dir)/short", expected: 24, actual: 21)) {
@@ -151,6 +160,7 @@ private func idxBytes(type: UInt8, shape: [Int], payload: [UInt8]) -> [UInt8] {
         // A tiny dataset in raw (not gzipped) IDX files with the dotted names some copies use:
         // 3 training images of 2×2 with 3 labels, 1 test image with 1 label.
         let dir = scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         writeBytes(idxBytes(type: 0x08, shape: [3, 2, 2], payload: (0..<12).map { UInt8($0 * 20) }), "\(dir)/train-images.idx3-ubyte")
         writeBytes(idxBytes(type: 0x08, shape: [3], payload: [2, 0, 1]), "\(dir)/train-labels.idx1-ubyte")
         writeBytes(idxBytes(type: 0x08, shape: [1, 2, 2], payload: [255, 0, 0, 51]), "\(dir)/t10k-images-idx3-ubyte")
@@ -161,6 +171,10 @@ private func idxBytes(type: UInt8, shape: [Int], payload: [UInt8]) -> [UInt8] {
         // 255/255 = 1, 51/255 = 0.2.
         #expect(data.test.images.scalars(as: Float.self) == [1, 0, 0, Float(51) * Float(1.0 / 255)])
         #expect(data.test.imagesNCHW.shape == [1, 1, 2, 2])
+        let firstTwo = data.train.prefix(2)
+        #expect(firstTwo.count == 2 && firstTwo.images.shape == [2, 4] && firstTwo.labels.scalars(as: Int.self) == [2, 0])
+        #expect(firstTwo.imagesNCHW.doubles == (0..<8).map { Double(Float($0 * 20) * Float(1.0 / 255)) })
+        #expect(data.train.prefix(10).count == 3)
         // Labels for only 2 of the 3 training images.
         writeBytes(idxBytes(type: 0x08, shape: [2], payload: [2, 0]), "\(dir)/train-labels.idx1-ubyte")
         #expect(throws: DataError.countMismatch(imagesPath: "\(dir)/train-images.idx3-ubyte", images: 3,
@@ -324,12 +338,22 @@ private func idxBytes(type: UInt8, shape: [Int], payload: [UInt8]) -> [UInt8] {
 
     @Test func writesWhatPythonWritesAndReadsItBack() throws {
         let dir = scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let tensors = sampleTensors()
         // .npy: byte for byte what numpy.save wrote for w.
         try NumPy.writeNPY(tensors["w"]!, to: "\(dir)/w.npy")
         let ours = try Data(contentsOf: URL(fileURLWithPath: "\(dir)/w.npy"))
         let numpys = try Data(contentsOf: URL(fileURLWithPath: fixture("python_written.npy")))
         #expect(ours == numpys)
+        // The writer's output is fixed: the same bytes as Fixtures/io/swift_written.*, which
+        // Fixtures/io/check_swift_written.py loads in Python's safetensors and numpy with equal values.
+        let metadata = ["epoch": "3", "format": "np"]
+        for name in ["swift_written.safetensors", "swift_written.npz"] {
+            try Checkpoint(tensors: tensors, metadata: metadata).write(to: "\(dir)/\(name)")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: "\(dir)/\(name)")) == Data(contentsOf: URL(fileURLWithPath: fixture(name))))
+        }
+        try NumPy.writeNPY(tensors["m"]!, to: "\(dir)/m.npy")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: "\(dir)/m.npy")) == Data(contentsOf: URL(fileURLWithPath: fixture("swift_written_bool.npy"))))
         // Round trips through each container.
         for name in ["all.safetensors", "all.npz"] {
             try Checkpoint(tensors: tensors, metadata: ["epoch": "3", "format": "np"]).write(to: "\(dir)/\(name)")
@@ -353,6 +377,7 @@ private func idxBytes(type: UInt8, shape: [Int], payload: [UInt8]) -> [UInt8] {
         // Hand-derived from the format specification: keys sorted, "__metadata__" first, compact
         // JSON, offsets relative to the data start, header padded with spaces to a multiple of 8.
         let dir = scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         try Safetensors.write(["b": Tensor([1, 2] as [Float]), "a": Tensor([true])], metadata: ["k": "v\"q"],
                               to: "\(dir)/x.safetensors")
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: "\(dir)/x.safetensors")))
@@ -368,6 +393,7 @@ private func idxBytes(type: UInt8, shape: [Int], payload: [UInt8]) -> [UInt8] {
 
     @Test func malformedCheckpointsAreErrorsNamingTheProblem() throws {
         let dir = scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         func header(_ json: String, data: [UInt8] = []) -> [UInt8] {
             LittleEndian.bytes(UInt64(json.utf8.count)) + Array(json.utf8) + data
         }
@@ -429,6 +455,7 @@ private func idxBytes(type: UInt8, shape: [Int], payload: [UInt8]) -> [UInt8] {
 
     @Test func parameterTreesSaveByNameAndLoadStrictly() throws {
         let dir = scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let saved = model(seed: 1)
         for ext in ["safetensors", "npz"] {
             let path = "\(dir)/model.\(ext)"
@@ -447,6 +474,7 @@ private func idxBytes(type: UInt8, shape: [Int], payload: [UInt8]) -> [UInt8] {
 
     @Test func strictLoadingNamesTheOffendingKey() throws {
         let dir = scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = "\(dir)/m.safetensors"
         let template = model(seed: 5)
         func write(_ edit: (inout [String: Tensor]) -> Void) throws {
@@ -482,6 +510,7 @@ private func idxBytes(type: UInt8, shape: [Int], payload: [UInt8]) -> [UInt8] {
 
     @Test func optimizerStateAndPrefixesShareOneFile() throws {
         let dir = scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let params = model(seed: 3)
         // Parameters under "model", optimizer state as a plain dictionary, plus metadata.
         var ckpt = try Checkpoint(params, prefix: "model", metadata: ["optimizer": "adam"])
@@ -514,8 +543,63 @@ private func idxBytes(type: UInt8, shape: [Int], payload: [UInt8]) -> [UInt8] {
 
     // MARK: Atomic writes
 
+    /// The child process of `aWriterKilledWithSIGKILLLeavesALoadableCheckpoint`: rewrites the
+    /// checkpoint at `$AUTOGRAD_IO_KILL_TARGET` with generation 1, 2, 3, … until it is killed.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["AUTOGRAD_IO_KILL_TARGET"] != nil,
+                   "runs only as the child process of the SIGKILL test"))
+    func checkpointWriterChild() throws {
+        let path = ProcessInfo.processInfo.environment["AUTOGRAD_IO_KILL_TARGET"]!
+        var generation = 1
+        while true {
+            let x = Tensor.full([2_000_000], Double(generation))   // 16 MB, so a kill lands mid-write
+            try Checkpoint(tensors: ["x": x, "y": Tensor.full([1000], Double(generation))],
+                           metadata: ["generation": "\(generation)"]).write(to: path)
+            generation += 1
+        }
+    }
+
+    @Test func aWriterKilledWithSIGKILLLeavesALoadableCheckpoint() throws {
+        let dir = scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = "\(dir)/ckpt.safetensors"
+        try Checkpoint(tensors: ["x": Tensor.full([2_000_000], 0), "y": Tensor.full([1000], 0)],
+                       metadata: ["generation": "0"]).write(to: path)
+        // Run the test binary itself as the writer, and kill it at a few moments.
+        var generations: [Double] = []
+        for delay in [0.05, 0.17, 0.29] {
+            let child = Process()
+            child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+            child.arguments = ["--testing-library", "swift-testing", "--filter", "checkpointWriterChild"]
+            child.environment = ProcessInfo.processInfo.environment.merging(["AUTOGRAD_IO_KILL_TARGET": path]) { $1 }
+            child.standardOutput = FileHandle.nullDevice
+            child.standardError = FileHandle.nullDevice
+            let before = try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? Int
+            try child.run()
+            // Wait until the child has replaced the file once (a new inode), so it is writing, then kill it.
+            var waited = 0.0
+            while try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? Int == before, waited < 60 {
+                Thread.sleep(forTimeInterval: 0.01)
+                waited += 0.01
+            }
+            Thread.sleep(forTimeInterval: delay)
+            kill(child.processIdentifier, SIGKILL)
+            child.waitUntilExit()
+            #expect(child.terminationReason == .uncaughtSignal)
+            // Whatever moment the kill came, the file is one complete generation.
+            let ckpt = try Checkpoint(contentsOf: path)
+            let generation = try #require(ckpt.metadata["generation"].flatMap(Double.init))
+            let x = try #require(ckpt.tensors["x"]).doubles
+            #expect(x.count == 2_000_000 && x.allSatisfy { $0 == generation })
+            #expect(ckpt.tensors["y"]?.doubles.allSatisfy { $0 == generation } == true)
+            generations.append(generation)
+        }
+        // Each child wrote at least one generation before it was killed.
+        #expect(generations.allSatisfy { $0 >= 1 })
+    }
+
     @Test func aFailedWriteLeavesThePreviousFileIntact() throws {
         let dir = scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = "\(dir)/ckpt.safetensors"
         try Checkpoint(tensors: ["a": Tensor([1, 2, 3] as [Double])]).write(to: path)
         let before = try Data(contentsOf: URL(fileURLWithPath: path))

@@ -72,16 +72,13 @@ public struct CSV: Sendable {
     public static func parse(_ text: String, path: String = "<csv>", header: HeaderRow = .auto,
                              label: LabelColumn? = nil, delimiter: Character = ",",
                              featureDType: DType = .float64, labelDType: DType = .int64) throws(DataError) -> CSV {
-        guard featureDType.isFloatingPoint || featureDType == .int64 else {
-            throw .badCSV(path: path, line: 0, reason: "feature dtype \(featureDType) is not numeric")
-        }
+        require(featureDType != .bool, "CSV.parse: feature dtype must be float32, float64 or int64, not bool")
         // Split into (line number, fields), skipping blank lines.
         var lines: [(number: Int, fields: [Substring])] = []
         var number = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // "\r\n" is one Character in Swift, so `isNewline` splits LF, CRLF and CR line ends alike.
+        for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             number += 1
-            var line = rawLine
-            if line.last == "\r" { line = line.dropLast() }
             if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
             let fields = line.split(separator: delimiter, omittingEmptySubsequences: false).map(clean)
             lines.append((number, fields))

@@ -84,7 +84,7 @@ public struct Checkpoint: Sendable {
         case .failure(let f): throw .cannotRead(path: path, reason: f.reason)
         }
         if bytes.count >= 4, bytes[0] == 0x50, bytes[1] == 0x4B {
-            let (t, m) = try NumPy.readNPZ(path: path)
+            let (t, m) = try NumPy.decodeNPZ(bytes, path: path)
             self.init(tensors: t, metadata: m)
         } else if bytes.count >= 6, bytes[0] == 0x93, Array(bytes[1..<6]) == Array("NUMPY".utf8) {
             let key = ((path as NSString).lastPathComponent as NSString).deletingPathExtension

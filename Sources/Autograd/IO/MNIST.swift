@@ -29,6 +29,13 @@ public struct MNIST: Sendable {
         /// The images as float32 `[N, 1, rows, cols]` (channels first, for convolutions; a view,
         /// no copy).
         public var imagesNCHW: Tensor { images.reshape([count, 1] + imageShape) }
+
+        /// The first `n` samples (all of them if there are fewer), e.g. for a quick run.
+        public func prefix(_ n: Int) -> Split {
+            require(n >= 0, "MNIST.Split.prefix: count \(n) must not be negative")
+            let k = Swift.min(n, count)
+            return Split(images: images[0..<k], labels: labels[0..<k], imageShape: imageShape)
+        }
     }
 
     /// The well-known datasets stored in this layout, for ``defaultDirectory(for:)``.

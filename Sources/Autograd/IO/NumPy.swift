@@ -176,15 +176,19 @@ public enum NumPy {
     /// equal inputs give byte-identical files. Non-empty `metadata` is stored as a JSON object in
     /// an entry `__metadata__.json`.
     public static func writeNPZ(_ tensors: [String: Tensor], metadata: [String: String] = [:], to path: String) throws(CheckpointError) {
-        var entries: [(name: String, data: [UInt8])] = tensors.keys.sorted().map { ($0 + ".npy", npyBytes(tensors[$0]!)) }
-        if !metadata.isEmpty {
+        // Entries are made one at a time, so at most one tensor's .npy bytes are held at once.
+        var names = tensors.keys.sorted().map { $0 + ".npy" }
+        if !metadata.isEmpty { names.append("__metadata__.json") }
+        func entryData(_ name: String) -> [UInt8] {
+            if let t = tensors[String(name.dropLast(4))], name.hasSuffix(".npy") { return npyBytes(t) }
             let items = metadata.keys.sorted().map { "\(JSON.quote($0)):\(JSON.quote(metadata[$0]!))" }
-            entries.append(("__metadata__.json", Array("{\(items.joined(separator: ","))}".utf8)))
+            return Array("{\(items.joined(separator: ","))}".utf8)
         }
         var central: [UInt8] = []
         var offset = 0
         try AtomicFile.write(to: path) { (sink: inout AtomicFile.Sink) throws(CheckpointError) in
-            for (name, data) in entries {
+            for name in names {
+                let data = entryData(name)
                 let nameBytes = Array(name.utf8)
                 guard offset < 0xFFFF_FFFF, data.count < 0xFFFF_FFFF else {
                     throw .cannotWrite(path: path, reason: "an .npz archive over 4 GiB is not supported; use safetensors")
@@ -213,7 +217,7 @@ public enum NumPy {
                 throw .cannotWrite(path: path, reason: "an .npz archive over 4 GiB is not supported; use safetensors")
             }
             var end: [UInt8] = LittleEndian.bytes(UInt32(0x0605_4B50)) + LittleEndian.bytes(UInt16(0)) + LittleEndian.bytes(UInt16(0))
-            end += LittleEndian.bytes(UInt16(entries.count)) + LittleEndian.bytes(UInt16(entries.count))
+            end += LittleEndian.bytes(UInt16(names.count)) + LittleEndian.bytes(UInt16(names.count))
             end += LittleEndian.bytes(UInt32(central.count)) + LittleEndian.bytes(UInt32(offset)) + LittleEndian.bytes(UInt16(0))
             try sink.write(central)
             try sink.write(end)
@@ -231,6 +235,11 @@ public enum NumPy {
         case .success(let b): bytes = b
         case .failure(let f): throw .cannotRead(path: path, reason: f.reason)
         }
+        return try decodeNPZ(bytes, path: path)
+    }
+
+    /// Parses the bytes of an `.npz` archive read from `path`.
+    static func decodeNPZ(_ bytes: [UInt8], path: String) throws(CheckpointError) -> (tensors: [String: Tensor], metadata: [String: String]) {
         var tensors: [String: Tensor] = [:]
         var metadata: [String: String] = [:]
         for entry in try Zip.entries(bytes, path: path) {

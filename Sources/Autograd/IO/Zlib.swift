@@ -29,6 +29,8 @@ enum Zlib {
         if capacity == 0, multiMember, input.count >= 4 {
             let n = input.count
             capacity = Int(UInt32(input[n - 4]) | UInt32(input[n - 3]) << 8 | UInt32(input[n - 2]) << 16 | UInt32(input[n - 1]) << 24)
+            // Deflate expands at most about 1032:1, so a larger "size" is a corrupt or cut trailer.
+            capacity = Swift.min(capacity, input.count * 1032 + 1024)
         }
         var output = [UInt8](repeating: 0, count: Swift.max(capacity, 1024))
         var produced = 0
