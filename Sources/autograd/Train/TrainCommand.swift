@@ -21,7 +21,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "The model: logreg, mlp, cnn or lstm.")
     var model: ClassifierKind?
 
-    @Option(help: "Epochs to train in total (default: logreg 10, mlp 8, cnn 3, lstm 4).")
+    @Option(help: "Epochs to train in total (default: logreg 10, mlp 8, cnn 4, lstm 4).")
     var epochs: Int?
 
     @Option(name: .customLong("batch-size"), help: "Examples per step.")
@@ -112,7 +112,7 @@ struct TrainingSession {
         let model = kind ?? .mlp
         classifier = Classifier(kind: model, imageShape: data.train.imageShape)
         dataset = c.data.dataset
-        epochs = c.epochs ?? [ClassifierKind.logreg: 10, .mlp: 8, .cnn: 3, .lstm: 4][model]!
+        epochs = c.epochs ?? [ClassifierKind.logreg: 10, .mlp: 8, .cnn: 4, .lstm: 4][model]!
         batchSize = c.batchSize
         optimizerKind = c.optimizer ?? checkpoint?.metadata["optimizer"].flatMap(OptimizerKind.init(rawValue:)) ?? model.defaultOptimizer
         baseLearningRate = c.lr ?? checkpoint?.metadata["lr"].flatMap(Double.init) ?? (optimizerKind == .sgd || optimizerKind == .momentum || optimizerKind == .nesterov ? (model == .logreg ? 0.1 : 0.05) : 1e-3)

@@ -42,7 +42,7 @@ struct TrainingHistory: Codable {
     /// Two charts side by side: the training loss, and train/test accuracy per epoch.
     func writeChart(to path: String, title: String) throws {
         let loss = LineChart(title: "\(title): training loss", xLabel: "epoch", yLabel: "cross-entropy",
-                             series: [ChartSeries(name: "running mean", color: "#1f77b4", points: trainLoss.map { ($0.0, $0.1) })])
+                             series: [ChartSeries(name: "running mean within the epoch", color: "#1f77b4", points: trainLoss.map { ($0.0, $0.1) })])
         let accuracy = LineChart(title: "\(title): accuracy", xLabel: "epoch", yLabel: "accuracy (%)",
                                  series: [ChartSeries(name: "train", color: "#ff7f0e", points: epochs.map { (Double($0.epoch), 100 * $0.trainAccuracy) }),
                                           ChartSeries(name: "test", color: "#2ca02c", points: epochs.map { (Double($0.epoch), 100 * $0.testAccuracy) })])
