@@ -32,84 +32,84 @@ private func sampleStd(_ t: Tensor) -> (mean: Double, std: Double) {
 }
 
 extension ModuleTests {
-@Suite("Initializers")
-struct Initializers {
-    @Test func fans() {
-        // Linear weights here are (in, out); conv weights OIHW: fanIn = I·kH·kW = 3·5·5 = 75,
-        // fanOut = O·kH·kW = 16·25 = 400 (PyTorch's _calculate_fan_in_and_fan_out).
-        #expect(Initializer.fans(of: [3, 5]) == Fans(fanIn: 3, fanOut: 5))
-        #expect(Initializer.fans(of: [16, 3, 5, 5]) == Fans(fanIn: 75, fanOut: 400))
-        #expect(Initializer.fans(of: [8, 2, 3]) == Fans(fanIn: 6, fanOut: 24))
-        #expect(Initializer.fans(of: [7]) == Fans(fanIn: 7, fanOut: 7))
-    }
+    @Suite("Initializers")
+    struct Initializers {
+        @Test func fans() {
+            // Linear weights here are (in, out); conv weights OIHW: fanIn = I·kH·kW = 3·5·5 = 75,
+            // fanOut = O·kH·kW = 16·25 = 400 (PyTorch's _calculate_fan_in_and_fan_out).
+            #expect(Initializer.fans(of: [3, 5]) == Fans(fanIn: 3, fanOut: 5))
+            #expect(Initializer.fans(of: [16, 3, 5, 5]) == Fans(fanIn: 75, fanOut: 400))
+            #expect(Initializer.fans(of: [8, 2, 3]) == Fans(fanIn: 6, fanOut: 24))
+            #expect(Initializer.fans(of: [7]) == Fans(fanIn: 7, fanOut: 7))
+        }
 
-    @Test func gains() {
-        // torch.nn.init.calculate_gain: tanh 5/3, relu √2, leaky_relu √(2/(1+a²)), selu 3/4.
-        #expect(InitializerNonlinearity.tanh.gain == 5.0 / 3.0)
-        #expect(InitializerNonlinearity.relu.gain == 2.0.squareRoot())
-        #expect(Swift.abs(InitializerNonlinearity.leakyRelu(negativeSlope: 0.2).gain - (2 / 1.04).squareRoot()) < 1e-15)
-        #expect(InitializerNonlinearity.selu.gain == 0.75)
-        #expect(InitializerNonlinearity.sigmoid.gain == 1)
-    }
+        @Test func gains() {
+            // torch.nn.init.calculate_gain: tanh 5/3, relu √2, leaky_relu √(2/(1+a²)), selu 3/4.
+            #expect(InitializerNonlinearity.tanh.gain == 5.0 / 3.0)
+            #expect(InitializerNonlinearity.relu.gain == 2.0.squareRoot())
+            #expect(Swift.abs(InitializerNonlinearity.leakyRelu(negativeSlope: 0.2).gain - (2 / 1.04).squareRoot()) < 1e-15)
+            #expect(InitializerNonlinearity.selu.gain == 0.75)
+            #expect(InitializerNonlinearity.sigmoid.gain == 1)
+        }
 
-    @Test func formulasAreTheDocumentedDistributions() {
-        // Each initialiser is the documented distribution of the library's seeded samplers, with
-        // the bound/std computed by hand from the fans of a (20, 30) weight (fanIn 20, fanOut 30).
-        let shape = [20, 30]
-        let a = (6.0 / 50).squareRoot()           // glorot uniform: √(6/(20+30))
-        #expect(Initializer.glorotUniform()(shape, seed: 7).doubles
-                == Tensor.uniform(shape, seed: 7, low: -a, high: a).doubles)
-        let s = (2.0 / 50).squareRoot() * 2        // glorot normal with gain 2
-        #expect(Initializer.glorotNormal(gain: 2)(shape, seed: 8).doubles == Tensor.randn(shape, seed: 8, scale: s).doubles)
-        let b = 2.0.squareRoot() * (3.0 / 20).squareRoot()   // he uniform: gain √2 · √(3/fanIn)
-        #expect(Initializer.heUniform()(shape, seed: 9).doubles == Tensor.uniform(shape, seed: 9, low: -b, high: b).doubles)
-        let bOut = 2.0.squareRoot() * (3.0 / 30).squareRoot()   // fan-out mode
-        #expect(Initializer.kaimingUniform(mode: .fanOut)(shape, seed: 9).doubles
-                == Tensor.uniform(shape, seed: 9, low: -bOut, high: bOut).doubles)
-        let sd = 2.0.squareRoot() / 20.0.squareRoot()          // he normal: gain / √fanIn
-        #expect(Initializer.heNormal()(shape, seed: 10).doubles == Tensor.randn(shape, seed: 10, scale: sd).doubles)
-        let sTanh = (5.0 / 3.0) / 20.0.squareRoot()
-        #expect(Initializer.heNormal(nonlinearity: .tanh)(shape, seed: 10).doubles
-                == Tensor.randn(shape, seed: 10, scale: sTanh).doubles)
-        // PyTorch's layer default, kaiming_uniform(a = √5): gain √(2/6), bound gain·√(3/fanIn) = 1/√fanIn.
-        let t = Initializer.torchDefault(shape, seed: 11)
-        let bound = 1 / 20.0.squareRoot()
-        #expect(t.doubles.allSatisfy { Swift.abs($0) <= bound + 1e-15 })
-        #expect(t.doubles.map { Swift.abs($0) }.max()! > 0.9 * bound)
-        // xavier/kaiming are the same initialisers under PyTorch's names.
-        #expect(Initializer.xavierNormal()(shape, seed: 3).doubles == Initializer.glorotNormal()(shape, seed: 3).doubles)
-    }
+        @Test func formulasAreTheDocumentedDistributions() {
+            // Each initialiser is the documented distribution of the library's seeded samplers, with
+            // the bound/std computed by hand from the fans of a (20, 30) weight (fanIn 20, fanOut 30).
+            let shape = [20, 30]
+            let a = (6.0 / 50).squareRoot()           // glorot uniform: √(6/(20+30))
+            #expect(Initializer.glorotUniform()(shape, seed: 7).doubles
+                    == Tensor.uniform(shape, seed: 7, low: -a, high: a).doubles)
+            let s = (2.0 / 50).squareRoot() * 2        // glorot normal with gain 2
+            #expect(Initializer.glorotNormal(gain: 2)(shape, seed: 8).doubles == Tensor.randn(shape, seed: 8, scale: s).doubles)
+            let b = 2.0.squareRoot() * (3.0 / 20).squareRoot()   // he uniform: gain √2 · √(3/fanIn)
+            #expect(Initializer.heUniform()(shape, seed: 9).doubles == Tensor.uniform(shape, seed: 9, low: -b, high: b).doubles)
+            let bOut = 2.0.squareRoot() * (3.0 / 30).squareRoot()   // fan-out mode
+            #expect(Initializer.kaimingUniform(mode: .fanOut)(shape, seed: 9).doubles
+                    == Tensor.uniform(shape, seed: 9, low: -bOut, high: bOut).doubles)
+            let sd = 2.0.squareRoot() / 20.0.squareRoot()          // he normal: gain / √fanIn
+            #expect(Initializer.heNormal()(shape, seed: 10).doubles == Tensor.randn(shape, seed: 10, scale: sd).doubles)
+            let sTanh = (5.0 / 3.0) / 20.0.squareRoot()
+            #expect(Initializer.heNormal(nonlinearity: .tanh)(shape, seed: 10).doubles
+                    == Tensor.randn(shape, seed: 10, scale: sTanh).doubles)
+            // PyTorch's layer default, kaiming_uniform(a = √5): gain √(2/6), bound gain·√(3/fanIn) = 1/√fanIn.
+            let t = Initializer.torchDefault(shape, seed: 11)
+            let bound = 1 / 20.0.squareRoot()
+            #expect(t.doubles.allSatisfy { Swift.abs($0) <= bound + 1e-15 })
+            #expect(t.doubles.map { Swift.abs($0) }.max()! > 0.9 * bound)
+            // xavier/kaiming are the same initialisers under PyTorch's names.
+            #expect(Initializer.xavierNormal()(shape, seed: 3).doubles == Initializer.glorotNormal()(shape, seed: 3).doubles)
+        }
 
-    @Test func sampleStatistics() {
-        // Large draws match the formulas' moments: U(−a, a) has std a/√3.
-        let gu = Initializer.glorotUniform()([100, 200], seed: 1)
-        let a = (6.0 / 300).squareRoot()
-        #expect(gu.doubles.allSatisfy { Swift.abs($0) <= a })
-        #expect(Swift.abs(sampleStd(gu).std - a / 3.0.squareRoot()) < 0.02 * a / 3.0.squareRoot())
-        let hn = Initializer.heNormal()([500, 100], seed: 2, dtype: .float32)
-        let expected = (2.0 / 500).squareRoot()
-        #expect(hn.dtype == .float32)
-        #expect(Swift.abs(sampleStd(hn).std - expected) < 0.02 * expected)
-        let n = Initializer.normal(mean: 2, std: 0.5)([10_000], seed: 3)
-        #expect(Swift.abs(sampleStd(n).mean - 2) < 0.02)
-        #expect(Swift.abs(sampleStd(n).std - 0.5) < 0.01)
-        let u = Initializer.uniform(low: -3, high: -1)([10_000], seed: 4)
-        #expect(u.doubles.allSatisfy { $0 >= -3 && $0 < -1 })
-        #expect(Swift.abs(sampleStd(u).mean + 2) < 0.02)
-    }
+        @Test func sampleStatistics() {
+            // Large draws match the formulas' moments: U(−a, a) has std a/√3.
+            let gu = Initializer.glorotUniform()([100, 200], seed: 1)
+            let a = (6.0 / 300).squareRoot()
+            #expect(gu.doubles.allSatisfy { Swift.abs($0) <= a })
+            #expect(Swift.abs(sampleStd(gu).std - a / 3.0.squareRoot()) < 0.02 * a / 3.0.squareRoot())
+            let hn = Initializer.heNormal()([500, 100], seed: 2, dtype: .float32)
+            let expected = (2.0 / 500).squareRoot()
+            #expect(hn.dtype == .float32)
+            #expect(Swift.abs(sampleStd(hn).std - expected) < 0.02 * expected)
+            let n = Initializer.normal(mean: 2, std: 0.5)([10_000], seed: 3)
+            #expect(Swift.abs(sampleStd(n).mean - 2) < 0.02)
+            #expect(Swift.abs(sampleStd(n).std - 0.5) < 0.01)
+            let u = Initializer.uniform(low: -3, high: -1)([10_000], seed: 4)
+            #expect(u.doubles.allSatisfy { $0 >= -3 && $0 < -1 })
+            #expect(Swift.abs(sampleStd(u).mean + 2) < 0.02)
+        }
 
-    @Test func seededAndConstant() {
-        let i = Initializer.glorotNormal()
-        #expect(i([4, 5], seed: 42).doubles == i([4, 5], seed: 42).doubles)
-        #expect(i([4, 5], seed: 42).doubles != i([4, 5], seed: 43).doubles)
-        #expect(Initializer.zeros([2, 3], seed: 0).doubles == [0, 0, 0, 0, 0, 0])
-        #expect(Initializer.ones([2], seed: 0, dtype: .float32).scalars(as: Float.self) == [1, 1])
-        #expect(Initializer.constant(0.25)([3], seed: 9).doubles == [0.25, 0.25, 0.25])
-        // Layers built with the same seed are identical; derived seeds differ per tensor.
-        #expect(Linear(inputSize: 3, outputSize: 2, seed: 5).weight.doubles == Linear(inputSize: 3, outputSize: 2, seed: 5).weight.doubles)
-        #expect(derivedSeed(5, 0) != derivedSeed(5, 1))
+        @Test func seededAndConstant() {
+            let i = Initializer.glorotNormal()
+            #expect(i([4, 5], seed: 42).doubles == i([4, 5], seed: 42).doubles)
+            #expect(i([4, 5], seed: 42).doubles != i([4, 5], seed: 43).doubles)
+            #expect(Initializer.zeros([2, 3], seed: 0).doubles == [0, 0, 0, 0, 0, 0])
+            #expect(Initializer.ones([2], seed: 0, dtype: .float32).scalars(as: Float.self) == [1, 1])
+            #expect(Initializer.constant(0.25)([3], seed: 9).doubles == [0.25, 0.25, 0.25])
+            // Layers built with the same seed are identical; derived seeds differ per tensor.
+            #expect(Linear(inputSize: 3, outputSize: 2, seed: 5).weight.doubles == Linear(inputSize: 3, outputSize: 2, seed: 5).weight.doubles)
+            #expect(derivedSeed(5, 0) != derivedSeed(5, 1))
+        }
     }
-}
 }
 
 @Suite("Module API")
