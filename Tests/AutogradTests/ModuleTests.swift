@@ -250,6 +250,38 @@ struct ModuleTests {
         #expect(!(frozen.layers[0] as! Frozen<Dropout>).wrapped.training)
     }
 
+    // MARK: Misuse and printing
+
+    @Test func misuseMessages() async {
+        func stderr(_ r: ExitTest.Result?) -> String { String(decoding: r?.standardErrorContent ?? [], as: UTF8.self) }
+        let a = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Linear(inputSize: 3, outputSize: 2)(Tensor.zeros([4, 5]))
+        }
+        #expect(stderr(a).contains("linear: input of shape [4, 5] does not match weight of shape [3, 2]"))
+        let b = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = LSTM(inputSize: 3, hiddenSize: 2)(Tensor.zeros([4, 3]))
+        }
+        #expect(stderr(b).contains("LSTM: input must be time-major (steps, batch, 3), got shape [4, 3]"))
+        let c = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Initializer.glorotUniform()([5], seed: 0)
+        }
+        #expect(stderr(c).contains("glorotUniform: needs a weight of rank ≥ 2 to compute fans, got shape [5]"))
+    }
+
+    @Test func sequentialDescription() {
+        let net = Sequential(Linear(inputSize: 4, outputSize: 8, bias: false), ReLU(), Sequential(Tanh()))
+        // The layer types and the parameter shapes, as written above.
+        #expect(net.description == """
+            Sequential(
+              (0): Linear  weight [4, 8]
+              (1): ReLU
+              (2): Sequential(
+                (0): Tanh
+              )
+            )
+            """)
+    }
+
     // MARK: Parameters, names and gradients
 
     @Test func sequentialNamesAndBuilder() {

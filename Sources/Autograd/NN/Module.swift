@@ -68,12 +68,12 @@ extension Module {
 // MARK: - Freezing
 
 /// A subtree whose tensors are constants for training: they get no gradient (a frozen module's
-/// forward pass uses them through ``stopGradient(_:)-(Tensor)``, so their gradient is zero) and
+/// forward pass uses them through `stopGradient`, so their gradient is zero) and
 /// optimizers neither change them nor keep state for them (optimizers traverse parameter trees
 /// inside ``ParameterTraversal/trainable(_:)``, which hides frozen leaves), but they are ordinary
 /// leaves everywhere else: saved and restored by ``Checkpoint`` under the same names as unfrozen
 /// (freezing adds no name component, so a checkpoint of the unfrozen model loads into the frozen
-/// one), listed by ``ParameterTree/tensors``, given (zero) gradients by ``grad(_:)-(P)->Tensor``.
+/// one), listed by ``ParameterTree/tensors``, given (zero) gradients by `grad`.
 ///
 /// ```swift
 /// var net = Sequential(pretrained.frozen(), Linear(inputSize: 64, outputSize: 10))
@@ -81,9 +81,10 @@ extension Module {
 /// opt.update(&net, along: g)                                                       // "0.…" unchanged
 /// ```
 ///
-/// Optimizers that flatten the tree (``LBFGS``, conjugate gradients, CMA-ES) see frozen leaves
-/// with a zero gradient: gradient-based ones leave them unchanged; CMA-ES, which uses no gradient,
-/// does not — freeze by closing over the frozen part there.
+/// The minimisers that work on the whole tree as one vector (``LBFGS``, ``ConjugateGradient``,
+/// FISTA, ``CMAES``) see frozen leaves as ordinary coordinates with a zero gradient: L-BFGS and
+/// conjugate gradients leave them unchanged, but FISTA's proximal step and CMA-ES (which uses no
+/// gradient) move them — with those, close over the frozen part instead of passing it.
 public struct Frozen<Wrapped: ParameterTree>: ParameterTree {
     /// The frozen subtree.
     public var wrapped: Wrapped
@@ -181,7 +182,31 @@ public struct Sequential: Module {
     }
 }
 
-/// Builds the layer list of ``Sequential/init(_:)-(()->[any Module])``: one module per line,
+extension Sequential: CustomStringConvertible {
+    /// One line per layer with its type and parameter shapes, as PyTorch prints a model:
+    ///
+    ///     Sequential(
+    ///       (0): Linear  weight [4, 8]  bias [8]
+    ///       (1): ReLU
+    ///     )
+    public var description: String {
+        var lines = ["Sequential("]
+        for (i, layer) in layers.enumerated() {
+            let params = layer.namedTensors.map { "\($0.name) \($0.tensor.shape)" }
+            let name: String
+            if let inner = layer as? Sequential {
+                name = inner.description.split(separator: "\n").joined(separator: "\n  ")
+            } else {
+                name = "\(type(of: layer))" + (params.isEmpty ? "" : "  " + params.joined(separator: "  "))
+            }
+            lines.append("  (\(i)): " + name)
+        }
+        lines.append(")")
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Builds the layer list of `Sequential { … }`: one module per line,
 /// `if`, `if`/`else` and `for` allowed.
 @resultBuilder
 public enum SequentialBuilder {
