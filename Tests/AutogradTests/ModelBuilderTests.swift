@@ -7,7 +7,7 @@ import Testing
 // on which a few dozen optimizer steps cut the loss clearly.
 
 /// Parameters of a recurrent builder plus a linear read-out.
-struct SequenceRegressor: ParameterTree {
+struct BuilderSequenceRegressor: ParameterTree {
     var body: Sequential
     var head: Linear
 }
@@ -189,8 +189,8 @@ struct ModelBuilderTests {
     private func trainSequenceMean(_ body: Sequential, _ f: @escaping ModelFunction) -> (first: Double, last: Double) {
         let xs = Tensor.uniform([4, 16, 1], seed: 11, low: -1, high: 1)
         let target = xs.mean(axis: 0)   // (16, 1)
-        var params = SequenceRegressor(body: body, head: Linear(inputSize: 8, outputSize: 1, seed: 12))
-        let loss = { (p: SequenceRegressor) in mseLoss(p.head(f(p.body, xs)), target) }
+        var params = BuilderSequenceRegressor(body: body, head: Linear(inputSize: 8, outputSize: 1, seed: 12))
+        let loss = { (p: BuilderSequenceRegressor) in mseLoss(p.head(f(p.body, xs)), target) }
         var opt = Adam(learningRate: 0.03)
         let first = loss(params).scalar
         for _ in 0..<40 { opt.step(&params, loss: loss) }

@@ -9,7 +9,7 @@ import Testing
 // AutoCriterion.
 
 /// A module written as a plain struct: its parameters are found by reflection.
-struct TinyNet: Module {
+struct ModuleTestNet: Module {
     var hidden = Linear(inputSize: 3, outputSize: 4, seed: 1)
     var output = Linear(inputSize: 4, outputSize: 2, seed: 2)
     var drop = Dropout(probability: 0.5, seed: 3)
@@ -18,7 +18,7 @@ struct TinyNet: Module {
 }
 
 /// A struct module holding a Sequential and a batch norm (for setTraining and naming).
-struct Encoder: Module {
+struct ModuleTestEncoder: Module {
     var layers = Sequential(Linear(inputSize: 2, outputSize: 3, seed: 4), Dropout(probability: 0.3, seed: 5))
     var norm = BatchNorm(features: 3)
     func callAsFunction(_ x: Tensor) -> Tensor { norm(layers(x)) }
@@ -236,13 +236,13 @@ struct ModuleTests {
     }
 
     @Test func setTrainingRecurses() {
-        var net = Encoder()
+        var net = ModuleTestEncoder()
         net.setTraining(false)
         #expect((net.layers[1] as! Dropout).training == false)
         #expect(net.norm.training == false)
         let back = net.training(true)
         #expect((back.layers[1] as! Dropout).training && back.norm.training)
-        var tiny = TinyNet()
+        var tiny = ModuleTestNet()
         tiny.setTraining(false)
         #expect(!tiny.drop.training)
         var frozen = Sequential(Dropout(probability: 0.1).frozen())
@@ -288,7 +288,7 @@ struct ModuleTests {
         let net = Sequential(Linear(inputSize: 2, outputSize: 3, seed: 1), ReLU(), Linear(inputSize: 3, outputSize: 1, seed: 2))
         #expect(net.namedTensors.map(\.name) == ["0.weight", "0.bias", "2.weight", "2.bias"])
         #expect(net.parameterCount == 2 * 3 + 3 + 3 + 1)
-        #expect(Encoder().namedTensors.map(\.name)
+        #expect(ModuleTestEncoder().namedTensors.map(\.name)
                 == ["layers.0.weight", "layers.0.bias", "norm.weight", "norm.bias", "norm.runningMean", "norm.runningVariance"])
         let nested = Sequential(net, Tanh(), Sequential(Linear(inputSize: 1, outputSize: 1)))
         #expect(nested.namedTensors.map(\.name) == ["0.0.weight", "0.0.bias", "0.2.weight", "0.2.bias", "2.0.weight", "2.0.bias"])
@@ -307,10 +307,10 @@ struct ModuleTests {
     }
 
     @Test func gradientOfAStructModuleMatchesTheFunctionalForm() {
-        let net = TinyNet().training(false)
+        let net = ModuleTestNet().training(false)
         let x = Tensor.randn([5, 3], seed: 11)
         let y = Tensor([0, 1, 1, 0, 1] as [Int])
-        let g = grad { (m: TinyNet) in crossEntropy(logits: m(x), labels: y) }(net)
+        let g = grad { (m: ModuleTestNet) in crossEntropy(logits: m(x), labels: y) }(net)
         // The same network as a function of a plain list of tensors.
         let flat = [net.hidden.weight, net.hidden.bias!, net.output.weight, net.output.bias!]
         let gf = grad { (p: [Tensor]) in
