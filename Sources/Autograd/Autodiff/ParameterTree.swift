@@ -142,3 +142,17 @@ struct StructFields<Root>: @unchecked Sendable {
 }
 
 private let fieldCache = Mutex<[ObjectIdentifier: Any]>([:])
+
+/// Which leaves a traversal of a parameter tree visits. By default every leaf (gradients,
+/// checkpoints, ``ParameterTree/tensors``); inside ``trainable(_:)`` — which optimizers use — the
+/// leaves of frozen subtrees (`Frozen`, a batch norm's running statistics) are skipped, so an
+/// optimizer never changes them nor keeps state for them.
+public enum ParameterTraversal {
+    /// Whether the current traversal skips frozen leaves.
+    @TaskLocal public static var trainableOnly = false
+
+    /// Runs `body` with frozen leaves hidden from every traversal it makes.
+    public static func trainable<R>(_ body: () throws -> R) rethrows -> R {
+        try $trainableOnly.withValue(true) { try body() }
+    }
+}

@@ -80,7 +80,7 @@ extension Optimizer {
     public func expectedStateLayout<P: ParameterTree>(for params: P) -> [String: (shape: [Int], dtype: DType)] {
         var out: [String: (shape: [Int], dtype: DType)] = [:]
         for name in scalarStateNames { out[name] = ([], .float64) }
-        let leaves = params.namedTensors
+        let leaves = ParameterTraversal.trainable { params.namedTensors }
         for slot in slotNames {
             for (leaf, t) in leaves { out[stateKey(slot, leaf)] = (t.shape, t.dtype) }
         }
@@ -149,6 +149,12 @@ func matchedLeaves<P: ParameterTree>(_ params: P, _ gradient: P, op: String) -> 
 /// `gradient` (same name, checked to have the same shape and dtype).
 func updateLeaves<P: ParameterTree>(_ params: inout P, along gradient: P, op: String,
                                     _ body: (String, Tensor, Tensor) -> Tensor) {
+    // Frozen leaves (see ParameterTraversal) are neither updated nor given state.
+    ParameterTraversal.trainable { updateTrainableLeaves(&params, along: gradient, op: op, body) }
+}
+
+private func updateTrainableLeaves<P: ParameterTree>(_ params: inout P, along gradient: P, op: String,
+                                                     _ body: (String, Tensor, Tensor) -> Tensor) {
     let (names, gradients) = matchedLeaves(params, gradient, op: op)
     var i = 0
     params.updateTensors { p in
