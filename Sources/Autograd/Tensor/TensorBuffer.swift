@@ -49,14 +49,16 @@ final class TensorBuffer: ManagedBuffer<TensorBuffer.Header, Double> {
                    count: count, dtype: dtype, isContiguous: true, pooled: false, byteCount: byteCount, owner: nil)
         }
         let buffer = unsafeDowncast(object, to: TensorBuffer.self)
-        buffer.header.base = buffer.withUnsafeMutablePointerToElements { UnsafeMutableRawPointer($0) }
+        // Through the pointers: `header` is a class property, and setting it would pay a dynamic
+        // exclusivity check on every allocation.
+        buffer.withUnsafeMutablePointers { h, e in h.pointee.base = UnsafeMutableRawPointer(e) }
         return buffer
     }
 
     /// A view of `source`'s memory with another layout.
     static func view(of source: TensorBuffer, shape: [Int], strides: [Int], offset: Int, count: Int,
                      isContiguous: Bool) -> TensorBuffer {
-        let h = source.header
+        let h = source.layout.pointee
         let owner = h.owner ?? source
         let object = TensorBuffer.create(minimumCapacity: 0) { _ in
             Header(base: h.base, shape: shape, strides: strides, offset: offset, count: count, dtype: h.dtype,
