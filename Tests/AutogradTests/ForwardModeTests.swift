@@ -251,3 +251,13 @@ extension Tensor {
     /// A non-elementwise op for the random compositions: each entry plus the mean.
     fileprivate func cumulativeProxy() -> Tensor { self + mean() }
 }
+
+@Suite struct SeveralArgumentsTests {
+    @Test func valueAndGradientsOfThreeArguments() {
+        // f = Σ a·b + c²: ∂a = b, ∂b = a, ∂c = 2c.
+        let a = Tensor([1.0, 2.0]), b = Tensor([3.0, 4.0]), c = Tensor(5.0)
+        let (v, (ga, gb, gc)) = valueAndGradients { (a: Tensor, b: Tensor, c: Tensor) in (a * b).sum() + c * c }(a, b, c)
+        #expect(v.scalar == 36)
+        #expect(ga.doubles == [3, 4] && gb.doubles == [1, 2] && gc.scalar == 10)
+    }
+}

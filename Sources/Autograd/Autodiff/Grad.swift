@@ -165,6 +165,16 @@ public func gradients<A: ParameterTree, B: ParameterTree, C: ParameterTree>(of f
     }
 }
 
+/// The value and the gradients with respect to all three arguments.
+public func valueAndGradients<A: ParameterTree, B: ParameterTree, C: ParameterTree>(of f: @escaping (A, B, C) -> Tensor)
+    -> (A, B, C) -> (value: Tensor, gradients: (A, B, C)) {
+    { a, b, c in
+        let r = reverseDifferentiate(Pair(first: a, second: Pair(first: b, second: c)),
+                                     { (f($0.first, $0.second.first, $0.second.second), ()) }, op: "valueAndGradients(of:)")
+        return (r.value, (r.gradient.first, r.gradient.second.first, r.gradient.second.second))
+    }
+}
+
 /// `x` as a constant: the same values, but no derivative flows through it at any level.
 public func stopGradient(_ x: Tensor) -> Tensor { x.primalData }
 
