@@ -402,6 +402,12 @@ struct OpGradientTests {
     static func run(_ c: OpCase) {
         let r = checkGradients(c.f, at: c.inputs, order: 2)
         #expect(r.passed, "\(c.name): \(r)")
+        // Both the JVP rules (forward mode) and the VJP rules (reverse mode) were checked, to order 2.
+        #expect(r.checks.contains { $0.function.hasPrefix("JVP:") } && r.checks.contains { !$0.function.hasPrefix("JVP:") })
+        #expect(r.checks.contains { $0.order == 2 && $0.function.hasPrefix("JVP:") && $0.function.contains("VJP(") })
+        if ProcessInfo.processInfo.environment["AUTOGRAD_COUNT_CHECKS"] != nil {
+            print("gradient-check-count \(c.name) \(r.checks.count)")
+        }
     }
 
     @Test(arguments: OpTables.unary) func unary(_ c: OpCase) { Self.run(c) }
