@@ -220,26 +220,34 @@ import Testing
         for (a, b) in zip(gw, gp) { for (p, q) in zip(a.doubles, b.doubles) { #expect(Swift.abs(p - q) < 1e-14) } }
     }
 
-    @Test func checkpointHalvesPeakMemoryOfDeepChain() {
-        // 200 layers of tanh(h W) on a 128×64 float64 activation (64 KiB each).
-        let w = Tensor.randn([64, 64], seed: 51) * (1.0 / 8)
-        let x = Tensor.randn([128, 64], seed: 52)
-        let layers = 200, segment = 20
-        let chain = { (h: Tensor, n: Int) -> Tensor in (0..<n).reduce(h) { h, _ in tanh(matmul(h, w)) } }
-        let block = checkpoint { (h: Tensor) in chain(h, segment) }
-        let plain = { (x: Tensor) in chain(x, layers).sum() }
-        let checkpointed = { (x: Tensor) in (0..<(layers / segment)).reduce(x) { h, _ in block(h) }.sum() }
-        func peak(_ f: @escaping (Tensor) -> Tensor) -> (Int, [Double]) {
-            TensorMemory.resetPeak()
-            let base = TensorMemory.liveBytes
-            let g = grad(f)(x)
-            return (TensorMemory.peakBytes - base, Array(g.doubles.prefix(8)))
+    /// Measured in a child process: the tensor-memory counter is process-wide, and tests running
+    /// in parallel would add their own tensors to the peak.
+    @Test func checkpointHalvesPeakMemoryOfDeepChain() async {
+        let result = await #expect(processExitsWith: .success, observing: [\.standardOutputContent]) {
+            // 200 layers of tanh(h W) on a 128×64 float64 activation (64 KiB each).
+            let w = Tensor.randn([64, 64], seed: 51) * (1.0 / 8)
+            let x = Tensor.randn([128, 64], seed: 52)
+            let layers = 200, segment = 20
+            let chain = { (h: Tensor, n: Int) -> Tensor in (0..<n).reduce(h) { h, _ in tanh(matmul(h, w)) } }
+            let block = checkpoint { (h: Tensor) in chain(h, segment) }
+            let plain = { (x: Tensor) in chain(x, layers).sum() }
+            let checkpointed = { (x: Tensor) in (0..<(layers / segment)).reduce(x) { h, _ in block(h) }.sum() }
+            func peak(_ f: @escaping (Tensor) -> Tensor) -> (Int, [Double]) {
+                TensorMemory.resetPeak()
+                let base = TensorMemory.liveBytes
+                let g = grad(f)(x)
+                return (TensorMemory.peakBytes - base, Array(g.doubles.prefix(8)))
+            }
+            let (plainPeak, g1) = peak(plain)
+            let (checkpointPeak, g2) = peak(checkpointed)
+            print("checkpoint: peak tensor memory of the 200-layer chain's gradient \(plainPeak / 1024) KiB plain, "
+                  + "\(checkpointPeak / 1024) KiB checkpointed every \(segment) layers")
+            let same = zip(g1, g2).allSatisfy { Swift.abs($0 - $1) < 1e-12 }
+            exit(same && checkpointPeak * 2 <= plainPeak ? 0 : 1)
         }
-        let (plainPeak, g1) = peak(plain)
-        let (checkpointPeak, g2) = peak(checkpointed)
-        for (p, q) in zip(g1, g2) { #expect(Swift.abs(p - q) < 1e-12) }
-        print("checkpoint: peak tensor memory of the 200-layer chain's gradient \(plainPeak / 1024) KiB plain, \(checkpointPeak / 1024) KiB checkpointed every \(segment) layers")
-        #expect(checkpointPeak * 2 <= plainPeak, "plain \(plainPeak), checkpointed \(checkpointPeak)")
+        let text = String(decoding: result?.standardOutputContent ?? [], as: UTF8.self)
+        print(text, terminator: "")
+        #expect(text.contains("checkpointed every 20 layers"))
     }
 }
 
