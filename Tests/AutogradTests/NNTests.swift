@@ -233,6 +233,19 @@ struct NNTests {
         }
     }
 
+    /// A reusable pullback through the fused LSTM gives each cotangent its own backward pass.
+    @Test func fusedLSTMReusedPullback() {
+        typealias D = RecurrentData
+        let pb = vjp { (w: Tensor) in lstm(D.xs, h0: D.h, c0: D.c, weight: w, bias: D.bLSTM).outputs }(D.wLSTM).pullback
+        let u1 = nnPattern([3, 2, 4], 0.3, 0.1), u2 = nnPattern([3, 2, 4], 0.8, 0.5)
+        let g1 = pb(u1), g2 = pb(u2), g1again = pb(u1)
+        let c1 = grad { (w: Tensor) in (lstmSequenceComposed([D.xs, D.h, D.c, w, D.bLSTM])[0..<3] * u1).sum() }(D.wLSTM)
+        let c2 = grad { (w: Tensor) in (lstmSequenceComposed([D.xs, D.h, D.c, w, D.bLSTM])[0..<3] * u2).sum() }(D.wLSTM)
+        expectValues(g1, c1.doubles, rtol: 1e-10, atol: 1e-13, "first cotangent")
+        expectValues(g2, c2.doubles, rtol: 1e-10, atol: 1e-13, "second cotangent")
+        expectValues(g1again, c1.doubles, rtol: 1e-10, atol: 1e-13, "first cotangent again")
+    }
+
     // MARK: Gradient checks (float64)
 
     static let gradientCases: [OpCase] = {

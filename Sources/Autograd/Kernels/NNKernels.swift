@@ -152,8 +152,9 @@ final class LSTMWorkspace: @unchecked Sendable {
     var gates: Tensor?
     var cells: Tensor?
     var tanhCells: Tensor?
-    /// The last backward pass: the cotangent it was computed for, and the results.
-    var cotangentKey: UnsafeMutableRawPointer?
+    /// The last backward pass: the cotangent it was computed for (kept alive, so that its memory
+    /// cannot be reused by another cotangent while it serves as the key), and the results.
+    var cotangent: Tensor?
     var dZ: Tensor?
     var dh0: Tensor?
     var dc0: Tensor?

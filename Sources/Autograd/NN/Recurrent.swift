@@ -160,11 +160,12 @@ extension Primitives {
                     return vjp(lstmSequenceComposed)(a).pullback(g)[i]
                 }
                 let inputSize = a[0].shape[2]
-                let key = g.rawPointer
-                if ws.cotangentKey != key || ws.dZ == nil {
+                // The five argument cotangents share one backward pass (the engine asks for them
+                // in turn with the same `g`); a reused pullback brings a new `g` and a new pass.
+                if ws.cotangent?.buffer !== g.buffer || ws.dZ == nil {
                     Kernels.lstmBackward(g, a[1].contiguous(), a[2].contiguous(), a[3].contiguous(),
                                          inputSize: inputSize, workspace: ws)
-                    ws.cotangentKey = key
+                    ws.cotangent = g
                 }
                 let dZ = ws.dZ!
                 switch i {
