@@ -233,6 +233,25 @@ struct NNTests {
         }
     }
 
+    /// A batch large enough for the fused LSTM to split each step's gate arithmetic across threads
+    /// (B·H ≥ 4,096) gives the composition's values and gradients.
+    @Test func fusedLSTMLargeBatch() {
+        let (T, B, I, H) = (2, 64, 3, 64)
+        let args = [nnPattern([T, B, I], 0.31, 0.2), nnPattern([B, H], 0.17, 0.4) * 0.5, nnPattern([B, H], 0.23, 0.9) * 0.5,
+                    nnPattern([I + H, 4 * H], 0.013, 0.1) * 0.3, nnPattern([4 * H], 0.7, 0.3) * 0.1]
+        let weights = nnPattern([T + 1, B, H], 0.11, 0.6)
+        let fused = lstm(args[0], h0: args[1], c0: args[2], weight: args[3], bias: args[4])
+        let composed = lstmSequenceComposed(args)
+        expectValues(fused.outputs, composed[0..<T].doubles, rtol: 1e-12, atol: 1e-14, "outputs")
+        expectValues(fused.cell, composed[T].doubles, rtol: 1e-12, atol: 1e-14, "cell")
+        let gf = grad { (a: [Tensor]) -> Tensor in
+            let r = lstm(a[0], h0: a[1], c0: a[2], weight: a[3], bias: a[4])
+            return (r.outputs * weights[0..<T]).sum() + (r.cell * weights[T]).sum()
+        }(args)
+        let gc = grad { (a: [Tensor]) in (lstmSequenceComposed(a) * weights).sum() }(args)
+        for k in 0..<5 { expectValues(gf[k], gc[k].doubles, rtol: 1e-10, atol: 1e-12, "gradient \(k)") }
+    }
+
     /// A reusable pullback through the fused LSTM gives each cotangent its own backward pass.
     @Test func fusedLSTMReusedPullback() {
         typealias D = RecurrentData

@@ -161,6 +161,11 @@ final class LSTMWorkspace: @unchecked Sendable {
     init() {}
 }
 
+/// The batch size from which a step's gate arithmetic is split across threads: a step of at least
+/// 4,096 hidden units (B·H; some 30k elementwise operations) is worth more than waking a thread.
+@inline(__always)
+func lstmRowsPerThread(hidden: Int) -> Int { Swift.max(2, 4096 / Swift.max(hidden, 1)) }
+
 extension Kernels {
     /// The LSTM over a whole time-major sequence. `xs` (T×B×I), `h0`, `c0` (B×H), `w` ((I+H)×4H,
     /// column blocks i, f, o, g), `b` (4H), all contiguous and of one float dtype. Returns a
@@ -179,6 +184,7 @@ extension Kernels {
             let z = gates.pointer(F.self), cs = cells.pointer(F.self), tc = tanhCells.pointer(F.self)
             let hs = out.pointer(F.self)
             let G = 4 * H
+            let rowsPerThread = lstmRowsPerThread(hidden: H)
             for r in 0..<(T * B) { (z + r * G).update(from: bp, count: G) }
             if T * B > 0 && I > 0 { F.gemm(false, false, T * B, G, I, x, I, wp, G, beta: 1, z, G) }
             let wh = wp + I * G
@@ -187,16 +193,18 @@ extension Kernels {
                 let hPrev = t == 0 ? UnsafePointer(h0.pointer(F.self)) : UnsafePointer(hs + (t - 1) * B * H)
                 let cPrev = t == 0 ? UnsafePointer(c0.pointer(F.self)) : UnsafePointer(cs + (t - 1) * B * H)
                 if H > 0 { F.gemm(false, false, B, G, H, hPrev, H, wh, G, beta: 1, zt, G) }
-                for r in 0..<B {
-                    let zr = zt + r * G
-                    F.sigmoid(zr, zr, 3 * H)
-                    F.tanh(zr + 3 * H, zr + 3 * H, H)
-                    let c = cs + (t * B + r) * H, cp = cPrev + r * H
-                    for j in 0..<H { c[j] = zr[H + j] * cp[j] + zr[j] * zr[3 * H + j] }
-                    let th = tc + (t * B + r) * H
-                    F.tanh(c, th, H)
-                    let h = hs + (t * B + r) * H
-                    for j in 0..<H { h[j] = zr[2 * H + j] * th[j] }
+                Threading.forEachChunk(B, minimumParallel: rowsPerThread) { rows in
+                    for r in rows {
+                        let zr = zt + r * G
+                        F.sigmoid(zr, zr, 3 * H)
+                        F.tanh(zr + 3 * H, zr + 3 * H, H)
+                        let c = cs + (t * B + r) * H, cp = cPrev + r * H
+                        for j in 0..<H { c[j] = zr[H + j] * cp[j] + zr[j] * zr[3 * H + j] }
+                        let th = tc + (t * B + r) * H
+                        F.tanh(c, th, H)
+                        let h = hs + (t * B + r) * H
+                        for j in 0..<H { h[j] = zr[2 * H + j] * th[j] }
+                    }
                 }
             }
             let last = T == 0 ? UnsafePointer(c0.pointer(F.self)) : UnsafePointer(cs + (T - 1) * B * H)
@@ -234,24 +242,27 @@ extension Kernels {
             let tc = tanhCells.pointer(F.self), dzp = dZ.pointer(F.self)
             let dhp = dh.pointer(F.self), dcp = dc.pointer(F.self)
             let wh = w.pointer(F.self) + I * G
+            let rowsPerThread = lstmRowsPerThread(hidden: H)
             dhp.initialize(repeating: 0, count: B * H)
             dcp.update(from: gp + T * B * H, count: B * H)
             for t in stride(from: T - 1, through: 0, by: -1) {
                 let cPrev = t == 0 ? UnsafePointer(c0.pointer(F.self)) : UnsafePointer(cs + (t - 1) * B * H)
                 let gt = gp + t * B * H
-                for r in 0..<B {
-                    let zr = z + (t * B + r) * G, dzr = dzp + (t * B + r) * G
-                    let th = tc + (t * B + r) * H, cp = cPrev + r * H
-                    let dhr = dhp + r * H, dcr = dcp + r * H, gr = gt + r * H
-                    for j in 0..<H {
-                        let i = zr[j], f = zr[H + j], o = zr[2 * H + j], gg = zr[3 * H + j], tcj = th[j]
-                        let dhj = dhr[j] + gr[j]
-                        let dcj = dcr[j] + dhj * o * (1 - tcj * tcj)
-                        dzr[j] = dcj * gg * i * (1 - i)
-                        dzr[H + j] = dcj * cp[j] * f * (1 - f)
-                        dzr[2 * H + j] = dhj * tcj * o * (1 - o)
-                        dzr[3 * H + j] = dcj * i * (1 - gg * gg)
-                        dcr[j] = dcj * f
+                Threading.forEachChunk(B, minimumParallel: rowsPerThread) { rows in
+                    for r in rows {
+                        let zr = z + (t * B + r) * G, dzr = dzp + (t * B + r) * G
+                        let th = tc + (t * B + r) * H, cp = cPrev + r * H
+                        let dhr = dhp + r * H, dcr = dcp + r * H, gr = gt + r * H
+                        for j in 0..<H {
+                            let i = zr[j], f = zr[H + j], o = zr[2 * H + j], gg = zr[3 * H + j], tcj = th[j]
+                            let dhj = dhr[j] + gr[j]
+                            let dcj = dcr[j] + dhj * o * (1 - tcj * tcj)
+                            dzr[j] = dcj * gg * i * (1 - i)
+                            dzr[H + j] = dcj * cp[j] * f * (1 - f)
+                            dzr[2 * H + j] = dhj * tcj * o * (1 - o)
+                            dzr[3 * H + j] = dcj * i * (1 - gg * gg)
+                            dcr[j] = dcj * f
+                        }
                     }
                 }
                 // dh_{t-1} = dZ_t · W_hᵀ
