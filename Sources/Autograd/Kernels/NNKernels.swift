@@ -332,3 +332,46 @@ extension Kernels {
         return dx
     }
 }
+
+// MARK: - Batch normalisation
+
+extension Kernels {
+    /// `(x − μ_c) / sqrt(σ²_c + epsilon)` for `x` of shape (N, C, …) with the mean and biased variance
+    /// of each channel `c` (axis 1) over all other axes; two passes for the statistics (accumulated in
+    /// float64), one for the result.
+    static func batchNormalize(_ x: Tensor, epsilon: Double) -> Tensor {
+        let xc = x.contiguous()
+        let n = xc.shape[0], c = xc.shape[1], s = xc.count / Swift.max(n * c, 1)
+        let out = Tensor.uninitialized(like: xc)
+        let count = Double(n * s)
+        func run<T: TensorFloat>(_: T.Type) {
+            let src = xc.pointer(T.self), dst = out.pointer(T.self)
+            for ch in 0..<c {
+                var sum = 0.0
+                for i in 0..<n {
+                    let p = src + (i * c + ch) * s
+                    for j in 0..<s { sum += Double(p[j]) }
+                }
+                let mean = sum / count
+                var squares = 0.0
+                for i in 0..<n {
+                    let p = src + (i * c + ch) * s
+                    for j in 0..<s { let d = Double(p[j]) - mean; squares += d * d }
+                }
+                let rstd = T(1 / (squares / count + epsilon).squareRoot()), m = T(mean)
+                for i in 0..<n {
+                    let p = src + (i * c + ch) * s, q = dst + (i * c + ch) * s
+                    for j in 0..<s { q[j] = (p[j] - m) * rstd }
+                }
+            }
+        }
+        withExtendedLifetime(xc) {
+            switch xc.dtype {
+            case .float32: run(Float.self)
+            case .float64: run(Double.self)
+            default: dtypeFailure("batchNorm", expected: "a floating-point tensor", xc)
+            }
+        }
+        return out
+    }
+}
