@@ -61,8 +61,16 @@ public func gruCell(_ x: Tensor, _ h: Tensor, weight: Tensor, bias: Tensor? = ni
     checkCell("gruCell", x: x, h: h, weight: weight, bias: bias, gates: 3)
     if let hiddenBias { require(hiddenBias.shape == [weight.shape[1]], "gruCell: hiddenBias of shape \(hiddenBias.shape) does not match (expected [\(weight.shape[1])])") }
     let i = x.shape[1], n = h.shape[1]
-    let a = linear(x, weight: weight.slice(axis: 0, 0, i), bias: bias)
-    let u = linear(h, weight: weight.slice(axis: 0, i, i + n), bias: hiddenBias)
+    return gruStep(x, h, inputWeight: weight.slice(axis: 0, 0, i), hiddenWeight: weight.slice(axis: 0, i, i + n),
+                   bias: bias, hiddenBias: hiddenBias)
+}
+
+/// One GRU step with the weight already split into its input rows (I, 3H) and hidden rows (H, 3H).
+private func gruStep(_ x: Tensor, _ h: Tensor, inputWeight: Tensor, hiddenWeight: Tensor, bias: Tensor?,
+                     hiddenBias: Tensor?) -> Tensor {
+    let n = h.shape[1]
+    let a = linear(x, weight: inputWeight, bias: bias)
+    let u = linear(h, weight: hiddenWeight, bias: hiddenBias)
     let rz = sigmoid(a.slice(axis: 1, 0, 2 * n) + u.slice(axis: 1, 0, 2 * n))
     let r = rz.slice(axis: 1, 0, n), z = rz.slice(axis: 1, n, 2 * n)
     let candidate = tanh(a.slice(axis: 1, 2 * n, 3 * n) + r * u.slice(axis: 1, 2 * n, 3 * n))
@@ -93,9 +101,16 @@ public func rnn(_ xs: Tensor, h0: Tensor, weight: Tensor, bias: Tensor? = nil,
 public func gru(_ xs: Tensor, h0: Tensor, weight: Tensor, bias: Tensor? = nil, hiddenBias: Tensor? = nil)
     -> (outputs: Tensor, hidden: Tensor) {
     checkSequence("gru", xs, h0)
+    let i = xs.shape[2], n = h0.shape[1]
     var h = h0, outputs: [Tensor] = []
-    for t in 0..<xs.shape[0] {
-        h = gruCell(xs[t], h, weight: weight, bias: bias, hiddenBias: hiddenBias)
+    if xs.shape[0] > 0 {
+        // Check the shapes once, with the first step, then split the weight once for every step.
+        h = gruCell(xs[0], h, weight: weight, bias: bias, hiddenBias: hiddenBias)
+        outputs.append(h)
+    }
+    let wx = weight.slice(axis: 0, 0, i), wh = weight.slice(axis: 0, i, i + n)
+    for t in stride(from: 1, to: xs.shape[0], by: 1) {
+        h = gruStep(xs[t], h, inputWeight: wx, hiddenWeight: wh, bias: bias, hiddenBias: hiddenBias)
         outputs.append(h)
     }
     return (outputs.isEmpty ? Tensor.zeros([0] + h0.shape, dtype: h0.dtype) : stack(outputs), h)
