@@ -375,3 +375,27 @@ extension Kernels {
         return out
     }
 }
+
+// MARK: - Dropout
+
+extension Kernels {
+    /// The inverted-dropout mask: element `i` is `1 / keep` when draw `i` of ``SplitMix64`` with
+    /// `seed`, as a uniform in [0, 1), is below `keep`, else 0 — the same elements
+    /// `Tensor.bernoulli(shape, p: keep, seed: seed)` keeps, in one pass.
+    static func dropoutMask(shape: [Int], keep: Double, seed: UInt64, dtype: DType) -> Tensor {
+        let out = Tensor.uninitialized(shape: shape, dtype: dtype)
+        func run<T: TensorFloat>(_: T.Type) {
+            let p = out.pointer(T.self), scale = T(1 / keep)
+            for i in 0..<out.count {
+                let u = Double(SplitMix64.draw(seed: seed, index: UInt64(i)) >> 11) * 0x1p-53
+                p[i] = u < keep ? scale : 0
+            }
+        }
+        switch dtype {
+        case .float32: run(Float.self)
+        case .float64: run(Double.self)
+        default: dtypeFailure("dropout", expected: "a floating-point dtype", out)
+        }
+        return out
+    }
+}
