@@ -252,7 +252,7 @@ struct NNTests {
         for k in 0..<5 { expectValues(gf[k], gc[k].doubles, rtol: 1e-10, atol: 1e-12, "gradient \(k)") }
     }
 
-    /// The batch-norm primitive's JVP agrees with its VJP (⟨u, J t⟩ = ⟨Jᵀ u, t⟩), and float32 agrees
+    /// The batch- and layer-norm primitives' JVPs agree with their VJPs (⟨u, J t⟩ = ⟨Jᵀ u, t⟩), and float32 agrees
     /// with float64.
     @Test func batchNormJVPAndFloat32() {
         let x = Tensor.randn([3, 2, 4], seed: 90), t = Tensor.randn([3, 2, 4], seed: 91), u = Tensor.randn([3, 2, 4], seed: 92)
@@ -261,6 +261,10 @@ struct NNTests {
         let jt = prim.jvp!(t, ans, x)
         let ju = grad { (x: Tensor) in (prim(x) * u).sum() }(x)
         #expect(close((u * jt).sum().scalar, (ju * t).sum().scalar, 1e-10))
+        let layer = Primitives.layerNormalize(axes: [1, 2], epsilon: 1e-5)
+        let lt = layer.jvp!(t, layer(x), x)
+        let lu = grad { (x: Tensor) in (layer(x) * u).sum() }(x)
+        #expect(close((u * lt).sum().scalar, (lu * t).sum().scalar, 1e-10))
         let y32 = batchNorm(x.cast(to: .float32), training: true).output
         #expect(y32.dtype == .float32)
         expectValues(y32, batchNorm(x, training: true).output.doubles, rtol: 1e-5, atol: 1e-6, "batchNorm float32")

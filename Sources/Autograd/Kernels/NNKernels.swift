@@ -399,3 +399,34 @@ extension Kernels {
         return out
     }
 }
+
+extension Kernels {
+    /// `(x − μ) / sqrt(σ² + epsilon)` over each contiguous row of `rowLength` trailing elements (layer
+    /// normalisation), with the row's mean and biased variance accumulated in float64.
+    static func layerNormalize(_ x: Tensor, rowLength s: Int, epsilon: Double) -> Tensor {
+        let xc = x.contiguous()
+        let rows = s == 0 ? 0 : xc.count / s
+        let out = Tensor.uninitialized(like: xc)
+        func run<T: TensorFloat>(_: T.Type) {
+            let src = xc.pointer(T.self), dst = out.pointer(T.self)
+            for r in 0..<rows {
+                let p = src + r * s, q = dst + r * s
+                var sum = 0.0
+                for j in 0..<s { sum += Double(p[j]) }
+                let mean = sum / Double(s)
+                var squares = 0.0
+                for j in 0..<s { let d = Double(p[j]) - mean; squares += d * d }
+                let rstd = T(1 / (squares / Double(s) + epsilon).squareRoot()), m = T(mean)
+                for j in 0..<s { q[j] = (p[j] - m) * rstd }
+            }
+        }
+        withExtendedLifetime(xc) {
+            switch xc.dtype {
+            case .float32: run(Float.self)
+            case .float64: run(Double.self)
+            default: dtypeFailure("layerNorm", expected: "a floating-point tensor", xc)
+            }
+        }
+        return out
+    }
+}

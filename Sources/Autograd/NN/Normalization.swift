@@ -1,6 +1,6 @@
-// Batch and layer normalisation. Batch normalisation in training is one primitive (statistics and
-// normalisation in one kernel; a VJP written in differentiable ops); layer normalisation is composed
-// from differentiable ops (mean, variance, sqrt). Both differentiate to any order.
+// Batch and layer normalisation. The normalisation itself is one primitive each (statistics and
+// normalisation in one kernel; VJP and JVP written in differentiable ops), the weight and bias plain
+// broadcasting ops. Both differentiate to any order.
 
 extension Primitives {
     /// `x̂ = (x − μ) / sqrt(σ² + ε)` per channel (axis 1) of an (N, C, …) tensor, with the batch mean
@@ -8,15 +8,28 @@ extension Primitives {
     /// `rstd · (v − mean(v) − x̂ · mean(v · x̂))`, so the VJP and the JVP have the same form; both are
     /// written in differentiable ops (`x̂` is the traced result, `rstd` recomputed from `x`).
     static func batchNormalize(axes: [Int], epsilon: Double) -> UnaryPrimitive {
-        @Sendable func project(_ v: Tensor, _ xhat: Tensor, _ x: Tensor) -> Tensor {
-            let rstd = 1.0 / sqrt(x.variance(axes: axes, keepDims: true) + epsilon)
-            return rstd * (v - v.mean(axes: axes, keepDims: true) - xhat * (v * xhat).mean(axes: axes, keepDims: true))
-        }
-        return UnaryPrimitive("batchNorm",
+        UnaryPrimitive("batchNorm",
             forward: { Kernels.batchNormalize($0, epsilon: epsilon) },
-            vjp: { g, ans, x in project(g, ans, x) },
-            jvp: { dx, ans, x in project(dx, ans, x) })
+            vjp: { g, ans, x in normalizationProjection(g, ans, x, axes: axes, epsilon: epsilon) },
+            jvp: { dx, ans, x in normalizationProjection(dx, ans, x, axes: axes, epsilon: epsilon) })
     }
+
+    /// `x̂` normalised over the trailing `axes` (layer normalisation), with the same symmetric
+    /// Jacobian as ``batchNormalize(axes:epsilon:)``.
+    static func layerNormalize(axes: [Int], epsilon: Double) -> UnaryPrimitive {
+        UnaryPrimitive("layerNorm",
+            forward: { x in Kernels.layerNormalize(x, rowLength: axes.reduce(1) { $0 * x.shape[$1] }, epsilon: epsilon) },
+            vjp: { g, ans, x in normalizationProjection(g, ans, x, axes: axes, epsilon: epsilon) },
+            jvp: { dx, ans, x in normalizationProjection(dx, ans, x, axes: axes, epsilon: epsilon) })
+    }
+}
+
+/// The Jacobian of a normalisation `x̂ = (x − mean) · rstd` over `axes` applied to `v` (it is
+/// symmetric, so this is both the VJP and the JVP): `rstd · (v − mean(v) − x̂ · mean(v · x̂))`, in
+/// differentiable ops.
+private func normalizationProjection(_ v: Tensor, _ xhat: Tensor, _ x: Tensor, axes: [Int], epsilon: Double) -> Tensor {
+    let rstd = 1.0 / sqrt(x.variance(axes: axes, keepDims: true) + epsilon)
+    return rstd * (v - v.mean(axes: axes, keepDims: true) - xhat * (v * xhat).mean(axes: axes, keepDims: true))
 }
 
 /// The result of ``batchNorm(_:runningMean:runningVariance:weight:bias:training:momentum:epsilon:)``:
@@ -87,8 +100,8 @@ public func batchNorm(_ x: Tensor, runningMean: Tensor? = nil, runningVariance: 
 }
 
 /// Layer normalisation over the trailing dimensions `normalizedShape` (PyTorch `F.layer_norm`):
-/// each slice is centred and divided by `sqrt(biased variance + epsilon)`, then multiplied by
-/// `weight` and shifted by `bias` (both of shape `normalizedShape`, optional).
+/// each slice is centred and divided by `sqrt(biased variance + epsilon)` (one primitive), then
+/// multiplied by `weight` and shifted by `bias` (both of shape `normalizedShape`, optional).
 public func layerNorm(_ x: Tensor, normalizedShape: [Int], weight: Tensor? = nil, bias: Tensor? = nil,
                       epsilon: Double = 1e-5) -> Tensor {
     let k = normalizedShape.count
@@ -96,11 +109,9 @@ public func layerNorm(_ x: Tensor, normalizedShape: [Int], weight: Tensor? = nil
             "layerNorm: normalized shape \(normalizedShape) does not match the trailing dimensions of input \(x.shape)")
     if let weight { require(weight.shape == normalizedShape, "layerNorm: weight of shape \(weight.shape) does not match normalized shape \(normalizedShape)") }
     if let bias { require(bias.shape == normalizedShape, "layerNorm: bias of shape \(bias.shape) does not match normalized shape \(normalizedShape)") }
+    require(x.dtype.isFloatingPoint, "layerNorm: expected a floating-point tensor, got \(x.dtype) of shape \(x.shape)")
     let axes = Array((x.rank - k)..<x.rank)
-    let mean = x.mean(axes: axes, keepDims: true)
-    let centered = x - mean
-    let variance = (centered * centered).mean(axes: axes, keepDims: true)
-    var y = centered / sqrt(variance + epsilon)
+    var y = Primitives.layerNormalize(axes: axes, epsilon: epsilon)(x)
     if let weight { y = y * weight }
     if let bias { y = y + bias }
     return y
