@@ -233,6 +233,26 @@ struct NNTests {
         }
     }
 
+    /// The LSTM cell's gate primitive: its kernel VJP equals the gradient of the composition, and its
+    /// JVP agrees with its VJP.
+    @Test(arguments: [DType.float64, .float32])
+    func lstmGatesPrimitive(_ dtype: DType) {
+        let z = Tensor.randn([3, 8], seed: 95, dtype: dtype), c = Tensor.randn([3, 2], seed: 96, dtype: dtype)
+        let u = Tensor.randn([3, 4], seed: 97, dtype: dtype)
+        expectValues(Primitives.lstmGates([z, c]), lstmGatesComposed([z, c]).doubles, rtol: dtype == .float64 ? 1e-13 : 1e-5,
+                     atol: 1e-7, "forward \(dtype)")
+        let gk = grad { (a: [Tensor]) in (Primitives.lstmGates(a) * u).sum() }([z, c])
+        let gc = grad { (a: [Tensor]) in (lstmGatesComposed(a) * u).sum() }([z, c])
+        for k in 0..<2 {
+            expectValues(gk[k], gc[k].doubles, rtol: dtype == .float64 ? 1e-12 : 1e-4, atol: 1e-6, "gradient \(k) \(dtype)")
+        }
+        if dtype == .float64 {
+            let t: [Tensor?] = [Tensor.randn([3, 8], seed: 98), Tensor.randn([3, 2], seed: 99)]
+            let jt = Primitives.lstmGates.jvp!(t, Primitives.lstmGates([z, c]), [z, c])
+            #expect(close((u * jt).sum().scalar, (gk[0] * t[0]!).sum().scalar + (gk[1] * t[1]!).sum().scalar, 1e-10))
+        }
+    }
+
     /// A batch large enough for the fused LSTM to split each step's gate arithmetic across threads
     /// (B·H ≥ 4,096) gives the composition's values and gradients.
     @Test func fusedLSTMLargeBatch() {

@@ -430,3 +430,80 @@ extension Kernels {
         return out
     }
 }
+
+// MARK: - LSTM cell gates
+
+extension Kernels {
+    /// The gate arithmetic of one LSTM step: from pre-activations `z` (B×4H, blocks i, f, o, g) and
+    /// the cell state `c` (B×H), the packed result B×2H = [h', c'] with c' = σ(f)·c + σ(i)·tanh(g) and
+    /// h' = σ(o)·tanh(c').
+    static func lstmGatesForward(_ z: Tensor, _ c: Tensor) -> Tensor {
+        let zc = z.contiguous(), cc = c.contiguous()
+        let B = zc.shape[0], H = cc.shape[1]
+        let out = Tensor.uninitialized(shape: [B, 2 * H], dtype: zc.dtype)
+        func run<F: NNFloat>(_: F.Type) {
+            let act = UnsafeMutablePointer<F>.allocate(capacity: Swift.max(4 * H, 1))
+            defer { act.deallocate() }
+            for r in 0..<B {
+                let zr = zc.pointer(F.self) + r * 4 * H, cp = cc.pointer(F.self) + r * H
+                let h = out.pointer(F.self) + r * 2 * H, c2 = h + H
+                F.sigmoid(zr, act, 3 * H)
+                F.tanh(zr + 3 * H, act + 3 * H, H)
+                for j in 0..<H { c2[j] = act[H + j] * cp[j] + act[j] * act[3 * H + j] }
+                F.tanh(c2, h, H)
+                for j in 0..<H { h[j] *= act[2 * H + j] }
+            }
+        }
+        withLifetimes(zc, cc) {
+            switch zc.dtype {
+            case .float32: run(Float.self)
+            case .float64: run(Double.self)
+            default: dtypeFailure("lstmCell", expected: "floating-point tensors", zc)
+            }
+        }
+        return out
+    }
+
+    /// The cotangent of `z` (B×4H) or, with `cell: true`, of `c` (B×H) for ``lstmGatesForward(_:_:)``,
+    /// from the cotangent `g` of its packed B×2H result `ans`.
+    static func lstmGatesBackward(_ g: Tensor, _ z: Tensor, _ c: Tensor, _ ans: Tensor, cell: Bool) -> Tensor {
+        let gc = g.contiguous(), zc = z.contiguous(), cc = c.contiguous(), ac = ans.contiguous()
+        let B = zc.shape[0], H = cc.shape[1]
+        let out = Tensor.uninitialized(shape: [B, cell ? H : 4 * H], dtype: zc.dtype)
+        func run<F: NNFloat>(_: F.Type) {
+            let act = UnsafeMutablePointer<F>.allocate(capacity: Swift.max(5 * H, 1))
+            defer { act.deallocate() }
+            let tc = act + 4 * H
+            for r in 0..<B {
+                let zr = zc.pointer(F.self) + r * 4 * H, cp = cc.pointer(F.self) + r * H
+                let gh = gc.pointer(F.self) + r * 2 * H, gcell = gh + H, c2 = ac.pointer(F.self) + r * 2 * H + H
+                F.sigmoid(zr, act, 3 * H)
+                F.tanh(zr + 3 * H, act + 3 * H, H)
+                F.tanh(c2, tc, H)
+                let o = out.pointer(F.self) + r * (cell ? H : 4 * H)
+                for j in 0..<H {
+                    let i = act[j], f = act[H + j], og = act[2 * H + j], gg = act[3 * H + j], t = tc[j]
+                    let dc = gcell[j] + gh[j] * og * (1 - t * t)
+                    if cell {
+                        o[j] = dc * f
+                    } else {
+                        o[j] = dc * gg * i * (1 - i)
+                        o[H + j] = dc * cp[j] * f * (1 - f)
+                        o[2 * H + j] = gh[j] * t * og * (1 - og)
+                        o[3 * H + j] = dc * i * (1 - gg * gg)
+                    }
+                }
+            }
+        }
+        withLifetimes(gc, zc, cc) {
+            withExtendedLifetime(ac) {
+                switch zc.dtype {
+                case .float32: run(Float.self)
+                case .float64: run(Double.self)
+                default: dtypeFailure("lstmCell", expected: "floating-point tensors", zc)
+                }
+            }
+        }
+        return out
+    }
+}

@@ -45,13 +45,38 @@ public func lstmCell(_ x: Tensor, _ h: Tensor, _ c: Tensor, weight: Tensor, bias
     -> (hidden: Tensor, cell: Tensor) {
     checkCell("lstmCell", x: x, h: h, weight: weight, bias: bias, gates: 4)
     require(c.shape == h.shape, "lstmCell: cell state of shape \(c.shape) differs from hidden state \(h.shape)")
+    require(c.dtype == weight.dtype, "lstmCell: dtype mismatch, cell state \(c.dtype) \(c.shape) and weight \(weight.dtype) \(weight.shape)")
     let n = h.shape[1]
     let z = linear(concat([x, h], axis: 1), weight: weight, bias: bias)
+    let packed = Primitives.lstmGates([z, c])
+    return (packed.slice(axis: 1, 0, n), packed.slice(axis: 1, n, 2 * n))
+}
+
+/// The reference composition of the LSTM gate arithmetic: from `[z, c]` the packed `[h', c']`.
+func lstmGatesComposed(_ a: [Tensor]) -> Tensor {
+    let z = a[0], c = a[1], n = c.shape[1]
     let ifo = sigmoid(z.slice(axis: 1, 0, 3 * n))
     let g = tanh(z.slice(axis: 1, 3 * n, 4 * n))
     let i = ifo.slice(axis: 1, 0, n), f = ifo.slice(axis: 1, n, 2 * n), o = ifo.slice(axis: 1, 2 * n, 3 * n)
     let c2 = f * c + i * g
-    return (o * tanh(c2), c2)
+    return concat([o * tanh(c2), c2], axis: 1)
+}
+
+/// The JVP of a primitive computed through its differentiable reference composition `f`: `J·t` as
+/// the gradient, with respect to the cotangent `u`, of the (linear in `u`) `Σ_k ⟨VJP_k(u), t_k⟩`.
+func jvpThroughComposition(_ f: @escaping ([Tensor]) -> Tensor, tangents t: [Tensor?], args a: [Tensor],
+                           resultShape: [Int]) -> Tensor {
+    let probe = { (u: Tensor) -> Tensor in
+        var total: Tensor?
+        let pulled = vjp(f)(a).pullback(u)
+        for (k, tk) in t.enumerated() {
+            guard let tk else { continue }
+            let p = (pulled[k] * tk).sum()
+            total = total.map { $0 + p } ?? p
+        }
+        return total ?? u.sum() * 0.0
+    }
+    return grad(probe)(Tensor.zeros(resultShape, dtype: a[0].dtype))
 }
 
 /// One GRU step (PyTorch `nn.GRUCell`): `x` (B, I), `h` (B, H), `weight` (I+H, 3H) with column
@@ -192,22 +217,24 @@ extension Primitives {
                 }
             },
             jvp: { t, _, a in
-                // Forward mode through the composition: ⟨J·t⟩ as the derivative of s ↦ f(a + s·t) at
-                // s = 0, obtained as the VJP of the VJP (linear in the cotangent).
-                let probe = { (u: Tensor) -> Tensor in
-                    var total: Tensor?
-                    let pulled = vjp(lstmSequenceComposed)(a).pullback(u)
-                    for (k, tk) in t.enumerated() {
-                        guard let tk else { continue }
-                        let p = (pulled[k] * tk).sum()
-                        total = total.map { $0 + p } ?? p
-                    }
-                    return total ?? u.sum() * 0.0
-                }
-                let u0 = Tensor.zeros(lstmSequenceShape(a), dtype: a[0].dtype)
-                return grad(probe)(u0)
+                jvpThroughComposition(lstmSequenceComposed, tangents: t, args: a, resultShape: lstmSequenceShape(a))
             })
     }
+
+    /// The LSTM gate arithmetic of one step; args `[z, c]`, result B×2H = [h', c']. First-order
+    /// VJPs run a kernel; with a traced cotangent or argument (higher order) the VJP runs the
+    /// differentiable composition ``lstmGatesComposed(_:)``.
+    static let lstmGates = NaryPrimitive("lstmGates",
+        forward: { a in Kernels.lstmGatesForward(a[0], a[1]) },
+        vjp: { g, ans, a, i in
+            if g.isTraced || a.contains(where: \.isTraced) {
+                return vjp(lstmGatesComposed)(a).pullback(g)[i]
+            }
+            return Kernels.lstmGatesBackward(g, a[0], a[1], ans, cell: i == 1)
+        },
+        jvp: { t, _, a in
+            jvpThroughComposition(lstmGatesComposed, tangents: t, args: a, resultShape: [a[0].shape[0], 2 * a[1].shape[1]])
+        })
 }
 
 /// The shape (T+1, B, H) of the packed LSTM sequence result.
