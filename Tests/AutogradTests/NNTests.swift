@@ -233,6 +233,76 @@ struct NNTests {
         }
     }
 
+    /// The LSTM cell's gate primitive: its kernel VJP equals the gradient of the composition, and its
+    /// JVP agrees with its VJP.
+    @Test(arguments: [DType.float64, .float32])
+    func lstmGatesPrimitive(_ dtype: DType) {
+        let z = Tensor.randn([3, 8], seed: 95, dtype: dtype), c = Tensor.randn([3, 2], seed: 96, dtype: dtype)
+        let u = Tensor.randn([3, 4], seed: 97, dtype: dtype)
+        expectValues(Primitives.lstmGates([z, c]), lstmGatesComposed([z, c]).doubles, rtol: dtype == .float64 ? 1e-13 : 1e-5,
+                     atol: 1e-7, "forward \(dtype)")
+        let gk = grad { (a: [Tensor]) in (Primitives.lstmGates(a) * u).sum() }([z, c])
+        let gc = grad { (a: [Tensor]) in (lstmGatesComposed(a) * u).sum() }([z, c])
+        for k in 0..<2 {
+            expectValues(gk[k], gc[k].doubles, rtol: dtype == .float64 ? 1e-12 : 1e-4, atol: 1e-6, "gradient \(k) \(dtype)")
+        }
+        if dtype == .float64 {
+            let t: [Tensor?] = [Tensor.randn([3, 8], seed: 98), Tensor.randn([3, 2], seed: 99)]
+            let jt = Primitives.lstmGates.jvp!(t, Primitives.lstmGates([z, c]), [z, c])
+            #expect(close((u * jt).sum().scalar, (gk[0] * t[0]!).sum().scalar + (gk[1] * t[1]!).sum().scalar, 1e-10))
+        }
+    }
+
+    /// A batch large enough for the fused LSTM to split each step's gate arithmetic across threads
+    /// (B·H ≥ 4,096) gives the composition's values and gradients.
+    @Test func fusedLSTMLargeBatch() {
+        let (T, B, I, H) = (2, 64, 3, 64)
+        let args = [nnPattern([T, B, I], 0.31, 0.2), nnPattern([B, H], 0.17, 0.4) * 0.5, nnPattern([B, H], 0.23, 0.9) * 0.5,
+                    nnPattern([I + H, 4 * H], 0.013, 0.1) * 0.3, nnPattern([4 * H], 0.7, 0.3) * 0.1]
+        let weights = nnPattern([T + 1, B, H], 0.11, 0.6)
+        let fused = lstm(args[0], h0: args[1], c0: args[2], weight: args[3], bias: args[4])
+        let composed = lstmSequenceComposed(args)
+        expectValues(fused.outputs, composed[0..<T].doubles, rtol: 1e-12, atol: 1e-14, "outputs")
+        expectValues(fused.cell, composed[T].doubles, rtol: 1e-12, atol: 1e-14, "cell")
+        let gf = grad { (a: [Tensor]) -> Tensor in
+            let r = lstm(a[0], h0: a[1], c0: a[2], weight: a[3], bias: a[4])
+            return (r.outputs * weights[0..<T]).sum() + (r.cell * weights[T]).sum()
+        }(args)
+        let gc = grad { (a: [Tensor]) in (lstmSequenceComposed(a) * weights).sum() }(args)
+        for k in 0..<5 { expectValues(gf[k], gc[k].doubles, rtol: 1e-10, atol: 1e-12, "gradient \(k)") }
+    }
+
+    /// The batch- and layer-norm primitives' JVPs agree with their VJPs (⟨u, J t⟩ = ⟨Jᵀ u, t⟩), and float32 agrees
+    /// with float64.
+    @Test func batchNormJVPAndFloat32() {
+        let x = Tensor.randn([3, 2, 4], seed: 90), t = Tensor.randn([3, 2, 4], seed: 91), u = Tensor.randn([3, 2, 4], seed: 92)
+        let prim = Primitives.batchNormalize(axes: [0, 2], epsilon: 1e-5)
+        let ans = prim(x)
+        let jt = prim.jvp!(t, ans, x)
+        let ju = grad { (x: Tensor) in (prim(x) * u).sum() }(x)
+        #expect(close((u * jt).sum().scalar, (ju * t).sum().scalar, 1e-10))
+        let layer = Primitives.layerNormalize(axes: [1, 2], epsilon: 1e-5)
+        let lt = layer.jvp!(t, layer(x), x)
+        let lu = grad { (x: Tensor) in (layer(x) * u).sum() }(x)
+        #expect(close((u * lt).sum().scalar, (lu * t).sum().scalar, 1e-10))
+        let y32 = batchNorm(x.cast(to: .float32), training: true).output
+        #expect(y32.dtype == .float32)
+        expectValues(y32, batchNorm(x, training: true).output.doubles, rtol: 1e-5, atol: 1e-6, "batchNorm float32")
+    }
+
+    /// A reusable pullback through the fused LSTM gives each cotangent its own backward pass.
+    @Test func fusedLSTMReusedPullback() {
+        typealias D = RecurrentData
+        let pb = vjp { (w: Tensor) in lstm(D.xs, h0: D.h, c0: D.c, weight: w, bias: D.bLSTM).outputs }(D.wLSTM).pullback
+        let u1 = nnPattern([3, 2, 4], 0.3, 0.1), u2 = nnPattern([3, 2, 4], 0.8, 0.5)
+        let g1 = pb(u1), g2 = pb(u2), g1again = pb(u1)
+        let c1 = grad { (w: Tensor) in (lstmSequenceComposed([D.xs, D.h, D.c, w, D.bLSTM])[0..<3] * u1).sum() }(D.wLSTM)
+        let c2 = grad { (w: Tensor) in (lstmSequenceComposed([D.xs, D.h, D.c, w, D.bLSTM])[0..<3] * u2).sum() }(D.wLSTM)
+        expectValues(g1, c1.doubles, rtol: 1e-10, atol: 1e-13, "first cotangent")
+        expectValues(g2, c2.doubles, rtol: 1e-10, atol: 1e-13, "second cotangent")
+        expectValues(g1again, c1.doubles, rtol: 1e-10, atol: 1e-13, "first cotangent again")
+    }
+
     // MARK: Gradient checks (float64)
 
     static let gradientCases: [OpCase] = {

@@ -152,13 +152,19 @@ final class LSTMWorkspace: @unchecked Sendable {
     var gates: Tensor?
     var cells: Tensor?
     var tanhCells: Tensor?
-    /// The last backward pass: the cotangent it was computed for, and the results.
-    var cotangentKey: UnsafeMutableRawPointer?
+    /// The last backward pass: the cotangent it was computed for (kept alive, so that its memory
+    /// cannot be reused by another cotangent while it serves as the key), and the results.
+    var cotangent: Tensor?
     var dZ: Tensor?
     var dh0: Tensor?
     var dc0: Tensor?
     init() {}
 }
+
+/// The batch size from which a step's gate arithmetic is split across threads: a step of at least
+/// 4,096 hidden units (B·H; some 30k elementwise operations) is worth more than waking a thread.
+@inline(__always)
+func lstmRowsPerThread(hidden: Int) -> Int { Swift.max(2, 4096 / Swift.max(hidden, 1)) }
 
 extension Kernels {
     /// The LSTM over a whole time-major sequence. `xs` (T×B×I), `h0`, `c0` (B×H), `w` ((I+H)×4H,
@@ -178,6 +184,7 @@ extension Kernels {
             let z = gates.pointer(F.self), cs = cells.pointer(F.self), tc = tanhCells.pointer(F.self)
             let hs = out.pointer(F.self)
             let G = 4 * H
+            let rowsPerThread = lstmRowsPerThread(hidden: H)
             for r in 0..<(T * B) { (z + r * G).update(from: bp, count: G) }
             if T * B > 0 && I > 0 { F.gemm(false, false, T * B, G, I, x, I, wp, G, beta: 1, z, G) }
             let wh = wp + I * G
@@ -186,16 +193,18 @@ extension Kernels {
                 let hPrev = t == 0 ? UnsafePointer(h0.pointer(F.self)) : UnsafePointer(hs + (t - 1) * B * H)
                 let cPrev = t == 0 ? UnsafePointer(c0.pointer(F.self)) : UnsafePointer(cs + (t - 1) * B * H)
                 if H > 0 { F.gemm(false, false, B, G, H, hPrev, H, wh, G, beta: 1, zt, G) }
-                for r in 0..<B {
-                    let zr = zt + r * G
-                    F.sigmoid(zr, zr, 3 * H)
-                    F.tanh(zr + 3 * H, zr + 3 * H, H)
-                    let c = cs + (t * B + r) * H, cp = cPrev + r * H
-                    for j in 0..<H { c[j] = zr[H + j] * cp[j] + zr[j] * zr[3 * H + j] }
-                    let th = tc + (t * B + r) * H
-                    F.tanh(c, th, H)
-                    let h = hs + (t * B + r) * H
-                    for j in 0..<H { h[j] = zr[2 * H + j] * th[j] }
+                Threading.forEachChunk(B, minimumParallel: rowsPerThread) { rows in
+                    for r in rows {
+                        let zr = zt + r * G
+                        F.sigmoid(zr, zr, 3 * H)
+                        F.tanh(zr + 3 * H, zr + 3 * H, H)
+                        let c = cs + (t * B + r) * H, cp = cPrev + r * H
+                        for j in 0..<H { c[j] = zr[H + j] * cp[j] + zr[j] * zr[3 * H + j] }
+                        let th = tc + (t * B + r) * H
+                        F.tanh(c, th, H)
+                        let h = hs + (t * B + r) * H
+                        for j in 0..<H { h[j] = zr[2 * H + j] * th[j] }
+                    }
                 }
             }
             let last = T == 0 ? UnsafePointer(c0.pointer(F.self)) : UnsafePointer(cs + (T - 1) * B * H)
@@ -233,24 +242,27 @@ extension Kernels {
             let tc = tanhCells.pointer(F.self), dzp = dZ.pointer(F.self)
             let dhp = dh.pointer(F.self), dcp = dc.pointer(F.self)
             let wh = w.pointer(F.self) + I * G
+            let rowsPerThread = lstmRowsPerThread(hidden: H)
             dhp.initialize(repeating: 0, count: B * H)
             dcp.update(from: gp + T * B * H, count: B * H)
             for t in stride(from: T - 1, through: 0, by: -1) {
                 let cPrev = t == 0 ? UnsafePointer(c0.pointer(F.self)) : UnsafePointer(cs + (t - 1) * B * H)
                 let gt = gp + t * B * H
-                for r in 0..<B {
-                    let zr = z + (t * B + r) * G, dzr = dzp + (t * B + r) * G
-                    let th = tc + (t * B + r) * H, cp = cPrev + r * H
-                    let dhr = dhp + r * H, dcr = dcp + r * H, gr = gt + r * H
-                    for j in 0..<H {
-                        let i = zr[j], f = zr[H + j], o = zr[2 * H + j], gg = zr[3 * H + j], tcj = th[j]
-                        let dhj = dhr[j] + gr[j]
-                        let dcj = dcr[j] + dhj * o * (1 - tcj * tcj)
-                        dzr[j] = dcj * gg * i * (1 - i)
-                        dzr[H + j] = dcj * cp[j] * f * (1 - f)
-                        dzr[2 * H + j] = dhj * tcj * o * (1 - o)
-                        dzr[3 * H + j] = dcj * i * (1 - gg * gg)
-                        dcr[j] = dcj * f
+                Threading.forEachChunk(B, minimumParallel: rowsPerThread) { rows in
+                    for r in rows {
+                        let zr = z + (t * B + r) * G, dzr = dzp + (t * B + r) * G
+                        let th = tc + (t * B + r) * H, cp = cPrev + r * H
+                        let dhr = dhp + r * H, dcr = dcp + r * H, gr = gt + r * H
+                        for j in 0..<H {
+                            let i = zr[j], f = zr[H + j], o = zr[2 * H + j], gg = zr[3 * H + j], tcj = th[j]
+                            let dhj = dhr[j] + gr[j]
+                            let dcj = dcr[j] + dhj * o * (1 - tcj * tcj)
+                            dzr[j] = dcj * gg * i * (1 - i)
+                            dzr[H + j] = dcj * cp[j] * f * (1 - f)
+                            dzr[2 * H + j] = dhj * tcj * o * (1 - o)
+                            dzr[3 * H + j] = dcj * i * (1 - gg * gg)
+                            dcr[j] = dcj * f
+                        }
                     }
                 }
                 // dh_{t-1} = dZ_t · W_hᵀ
@@ -318,5 +330,180 @@ extension Kernels {
             }
         }
         return dx
+    }
+}
+
+// MARK: - Batch normalisation
+
+extension Kernels {
+    /// `(x − μ_c) / sqrt(σ²_c + epsilon)` for `x` of shape (N, C, …) with the mean and biased variance
+    /// of each channel `c` (axis 1) over all other axes; two passes for the statistics (accumulated in
+    /// float64), one for the result.
+    static func batchNormalize(_ x: Tensor, epsilon: Double) -> Tensor {
+        let xc = x.contiguous()
+        let n = xc.shape[0], c = xc.shape[1], s = xc.count / Swift.max(n * c, 1)
+        let out = Tensor.uninitialized(like: xc)
+        let count = Double(n * s)
+        func run<T: TensorFloat>(_: T.Type) {
+            let src = xc.pointer(T.self), dst = out.pointer(T.self)
+            for ch in 0..<c {
+                var sum = 0.0
+                for i in 0..<n {
+                    let p = src + (i * c + ch) * s
+                    for j in 0..<s { sum += Double(p[j]) }
+                }
+                let mean = sum / count
+                var squares = 0.0
+                for i in 0..<n {
+                    let p = src + (i * c + ch) * s
+                    for j in 0..<s { let d = Double(p[j]) - mean; squares += d * d }
+                }
+                let rstd = T(1 / (squares / count + epsilon).squareRoot()), m = T(mean)
+                for i in 0..<n {
+                    let p = src + (i * c + ch) * s, q = dst + (i * c + ch) * s
+                    for j in 0..<s { q[j] = (p[j] - m) * rstd }
+                }
+            }
+        }
+        withExtendedLifetime(xc) {
+            switch xc.dtype {
+            case .float32: run(Float.self)
+            case .float64: run(Double.self)
+            default: dtypeFailure("batchNorm", expected: "a floating-point tensor", xc)
+            }
+        }
+        return out
+    }
+}
+
+// MARK: - Dropout
+
+extension Kernels {
+    /// The inverted-dropout mask: element `i` is `1 / keep` when draw `i` of ``SplitMix64`` with
+    /// `seed`, as a uniform in [0, 1), is below `keep`, else 0 — the same elements
+    /// `Tensor.bernoulli(shape, p: keep, seed: seed)` keeps, in one pass.
+    static func dropoutMask(shape: [Int], keep: Double, seed: UInt64, dtype: DType) -> Tensor {
+        let out = Tensor.uninitialized(shape: shape, dtype: dtype)
+        func run<T: TensorFloat>(_: T.Type) {
+            let p = out.pointer(T.self), scale = T(1 / keep)
+            for i in 0..<out.count {
+                let u = Double(SplitMix64.draw(seed: seed, index: UInt64(i)) >> 11) * 0x1p-53
+                p[i] = u < keep ? scale : 0
+            }
+        }
+        switch dtype {
+        case .float32: run(Float.self)
+        case .float64: run(Double.self)
+        default: dtypeFailure("dropout", expected: "a floating-point dtype", out)
+        }
+        return out
+    }
+}
+
+extension Kernels {
+    /// `(x − μ) / sqrt(σ² + epsilon)` over each contiguous row of `rowLength` trailing elements (layer
+    /// normalisation), with the row's mean and biased variance accumulated in float64.
+    static func layerNormalize(_ x: Tensor, rowLength s: Int, epsilon: Double) -> Tensor {
+        let xc = x.contiguous()
+        let rows = s == 0 ? 0 : xc.count / s
+        let out = Tensor.uninitialized(like: xc)
+        func run<T: TensorFloat>(_: T.Type) {
+            let src = xc.pointer(T.self), dst = out.pointer(T.self)
+            for r in 0..<rows {
+                let p = src + r * s, q = dst + r * s
+                var sum = 0.0
+                for j in 0..<s { sum += Double(p[j]) }
+                let mean = sum / Double(s)
+                var squares = 0.0
+                for j in 0..<s { let d = Double(p[j]) - mean; squares += d * d }
+                let rstd = T(1 / (squares / Double(s) + epsilon).squareRoot()), m = T(mean)
+                for j in 0..<s { q[j] = (p[j] - m) * rstd }
+            }
+        }
+        withExtendedLifetime(xc) {
+            switch xc.dtype {
+            case .float32: run(Float.self)
+            case .float64: run(Double.self)
+            default: dtypeFailure("layerNorm", expected: "a floating-point tensor", xc)
+            }
+        }
+        return out
+    }
+}
+
+// MARK: - LSTM cell gates
+
+extension Kernels {
+    /// The gate arithmetic of one LSTM step: from pre-activations `z` (B×4H, blocks i, f, o, g) and
+    /// the cell state `c` (B×H), the packed result B×2H = [h', c'] with c' = σ(f)·c + σ(i)·tanh(g) and
+    /// h' = σ(o)·tanh(c').
+    static func lstmGatesForward(_ z: Tensor, _ c: Tensor) -> Tensor {
+        let zc = z.contiguous(), cc = c.contiguous()
+        let B = zc.shape[0], H = cc.shape[1]
+        let out = Tensor.uninitialized(shape: [B, 2 * H], dtype: zc.dtype)
+        func run<F: NNFloat>(_: F.Type) {
+            let act = UnsafeMutablePointer<F>.allocate(capacity: Swift.max(4 * H, 1))
+            defer { act.deallocate() }
+            for r in 0..<B {
+                let zr = zc.pointer(F.self) + r * 4 * H, cp = cc.pointer(F.self) + r * H
+                let h = out.pointer(F.self) + r * 2 * H, c2 = h + H
+                F.sigmoid(zr, act, 3 * H)
+                F.tanh(zr + 3 * H, act + 3 * H, H)
+                for j in 0..<H { c2[j] = act[H + j] * cp[j] + act[j] * act[3 * H + j] }
+                F.tanh(c2, h, H)
+                for j in 0..<H { h[j] *= act[2 * H + j] }
+            }
+        }
+        withLifetimes(zc, cc) {
+            switch zc.dtype {
+            case .float32: run(Float.self)
+            case .float64: run(Double.self)
+            default: dtypeFailure("lstmCell", expected: "floating-point tensors", zc)
+            }
+        }
+        return out
+    }
+
+    /// The cotangent of `z` (B×4H) or, with `cell: true`, of `c` (B×H) for ``lstmGatesForward(_:_:)``,
+    /// from the cotangent `g` of its packed B×2H result `ans`.
+    static func lstmGatesBackward(_ g: Tensor, _ z: Tensor, _ c: Tensor, _ ans: Tensor, cell: Bool) -> Tensor {
+        let gc = g.contiguous(), zc = z.contiguous(), cc = c.contiguous(), ac = ans.contiguous()
+        let B = zc.shape[0], H = cc.shape[1]
+        let out = Tensor.uninitialized(shape: [B, cell ? H : 4 * H], dtype: zc.dtype)
+        func run<F: NNFloat>(_: F.Type) {
+            let act = UnsafeMutablePointer<F>.allocate(capacity: Swift.max(5 * H, 1))
+            defer { act.deallocate() }
+            let tc = act + 4 * H
+            for r in 0..<B {
+                let zr = zc.pointer(F.self) + r * 4 * H, cp = cc.pointer(F.self) + r * H
+                let gh = gc.pointer(F.self) + r * 2 * H, gcell = gh + H, c2 = ac.pointer(F.self) + r * 2 * H + H
+                F.sigmoid(zr, act, 3 * H)
+                F.tanh(zr + 3 * H, act + 3 * H, H)
+                F.tanh(c2, tc, H)
+                let o = out.pointer(F.self) + r * (cell ? H : 4 * H)
+                for j in 0..<H {
+                    let i = act[j], f = act[H + j], og = act[2 * H + j], gg = act[3 * H + j], t = tc[j]
+                    let dc = gcell[j] + gh[j] * og * (1 - t * t)
+                    if cell {
+                        o[j] = dc * f
+                    } else {
+                        o[j] = dc * gg * i * (1 - i)
+                        o[H + j] = dc * cp[j] * f * (1 - f)
+                        o[2 * H + j] = gh[j] * t * og * (1 - og)
+                        o[3 * H + j] = dc * i * (1 - gg * gg)
+                    }
+                }
+            }
+        }
+        withLifetimes(gc, zc, cc) {
+            withExtendedLifetime(ac) {
+                switch zc.dtype {
+                case .float32: run(Float.self)
+                case .float64: run(Double.self)
+                default: dtypeFailure("lstmCell", expected: "floating-point tensors", zc)
+                }
+            }
+        }
+        return out
     }
 }

@@ -45,13 +45,38 @@ public func lstmCell(_ x: Tensor, _ h: Tensor, _ c: Tensor, weight: Tensor, bias
     -> (hidden: Tensor, cell: Tensor) {
     checkCell("lstmCell", x: x, h: h, weight: weight, bias: bias, gates: 4)
     require(c.shape == h.shape, "lstmCell: cell state of shape \(c.shape) differs from hidden state \(h.shape)")
+    require(c.dtype == weight.dtype, "lstmCell: dtype mismatch, cell state \(c.dtype) \(c.shape) and weight \(weight.dtype) \(weight.shape)")
     let n = h.shape[1]
     let z = linear(concat([x, h], axis: 1), weight: weight, bias: bias)
+    let packed = Primitives.lstmGates([z, c])
+    return (packed.slice(axis: 1, 0, n), packed.slice(axis: 1, n, 2 * n))
+}
+
+/// The reference composition of the LSTM gate arithmetic: from `[z, c]` the packed `[h', c']`.
+func lstmGatesComposed(_ a: [Tensor]) -> Tensor {
+    let z = a[0], c = a[1], n = c.shape[1]
     let ifo = sigmoid(z.slice(axis: 1, 0, 3 * n))
     let g = tanh(z.slice(axis: 1, 3 * n, 4 * n))
     let i = ifo.slice(axis: 1, 0, n), f = ifo.slice(axis: 1, n, 2 * n), o = ifo.slice(axis: 1, 2 * n, 3 * n)
     let c2 = f * c + i * g
-    return (o * tanh(c2), c2)
+    return concat([o * tanh(c2), c2], axis: 1)
+}
+
+/// The JVP of a primitive computed through its differentiable reference composition `f`: `J·t` as
+/// the gradient, with respect to the cotangent `u`, of the (linear in `u`) `Σ_k ⟨VJP_k(u), t_k⟩`.
+func jvpThroughComposition(_ f: @escaping ([Tensor]) -> Tensor, tangents t: [Tensor?], args a: [Tensor],
+                           resultShape: [Int]) -> Tensor {
+    let probe = { (u: Tensor) -> Tensor in
+        var total: Tensor?
+        let pulled = vjp(f)(a).pullback(u)
+        for (k, tk) in t.enumerated() {
+            guard let tk else { continue }
+            let p = (pulled[k] * tk).sum()
+            total = total.map { $0 + p } ?? p
+        }
+        return total ?? u.sum() * 0.0
+    }
+    return grad(probe)(Tensor.zeros(resultShape, dtype: a[0].dtype))
 }
 
 /// One GRU step (PyTorch `nn.GRUCell`): `x` (B, I), `h` (B, H), `weight` (I+H, 3H) with column
@@ -61,8 +86,16 @@ public func gruCell(_ x: Tensor, _ h: Tensor, weight: Tensor, bias: Tensor? = ni
     checkCell("gruCell", x: x, h: h, weight: weight, bias: bias, gates: 3)
     if let hiddenBias { require(hiddenBias.shape == [weight.shape[1]], "gruCell: hiddenBias of shape \(hiddenBias.shape) does not match (expected [\(weight.shape[1])])") }
     let i = x.shape[1], n = h.shape[1]
-    let a = linear(x, weight: weight.slice(axis: 0, 0, i), bias: bias)
-    let u = linear(h, weight: weight.slice(axis: 0, i, i + n), bias: hiddenBias)
+    return gruStep(x, h, inputWeight: weight.slice(axis: 0, 0, i), hiddenWeight: weight.slice(axis: 0, i, i + n),
+                   bias: bias, hiddenBias: hiddenBias)
+}
+
+/// One GRU step with the weight already split into its input rows (I, 3H) and hidden rows (H, 3H).
+private func gruStep(_ x: Tensor, _ h: Tensor, inputWeight: Tensor, hiddenWeight: Tensor, bias: Tensor?,
+                     hiddenBias: Tensor?) -> Tensor {
+    let n = h.shape[1]
+    let a = linear(x, weight: inputWeight, bias: bias)
+    let u = linear(h, weight: hiddenWeight, bias: hiddenBias)
     let rz = sigmoid(a.slice(axis: 1, 0, 2 * n) + u.slice(axis: 1, 0, 2 * n))
     let r = rz.slice(axis: 1, 0, n), z = rz.slice(axis: 1, n, 2 * n)
     let candidate = tanh(a.slice(axis: 1, 2 * n, 3 * n) + r * u.slice(axis: 1, 2 * n, 3 * n))
@@ -93,9 +126,16 @@ public func rnn(_ xs: Tensor, h0: Tensor, weight: Tensor, bias: Tensor? = nil,
 public func gru(_ xs: Tensor, h0: Tensor, weight: Tensor, bias: Tensor? = nil, hiddenBias: Tensor? = nil)
     -> (outputs: Tensor, hidden: Tensor) {
     checkSequence("gru", xs, h0)
+    let i = xs.shape[2], n = h0.shape[1]
     var h = h0, outputs: [Tensor] = []
-    for t in 0..<xs.shape[0] {
-        h = gruCell(xs[t], h, weight: weight, bias: bias, hiddenBias: hiddenBias)
+    if xs.shape[0] > 0 {
+        // Check the shapes once, with the first step, then split the weight once for every step.
+        h = gruCell(xs[0], h, weight: weight, bias: bias, hiddenBias: hiddenBias)
+        outputs.append(h)
+    }
+    let wx = weight.slice(axis: 0, 0, i), wh = weight.slice(axis: 0, i, i + n)
+    for t in stride(from: 1, to: xs.shape[0], by: 1) {
+        h = gruStep(xs[t], h, inputWeight: wx, hiddenWeight: wh, bias: bias, hiddenBias: hiddenBias)
         outputs.append(h)
     }
     return (outputs.isEmpty ? Tensor.zeros([0] + h0.shape, dtype: h0.dtype) : stack(outputs), h)
@@ -160,11 +200,12 @@ extension Primitives {
                     return vjp(lstmSequenceComposed)(a).pullback(g)[i]
                 }
                 let inputSize = a[0].shape[2]
-                let key = g.rawPointer
-                if ws.cotangentKey != key || ws.dZ == nil {
+                // The five argument cotangents share one backward pass (the engine asks for them
+                // in turn with the same `g`); a reused pullback brings a new `g` and a new pass.
+                if ws.cotangent?.buffer !== g.buffer || ws.dZ == nil {
                     Kernels.lstmBackward(g, a[1].contiguous(), a[2].contiguous(), a[3].contiguous(),
                                          inputSize: inputSize, workspace: ws)
-                    ws.cotangentKey = key
+                    ws.cotangent = g
                 }
                 let dZ = ws.dZ!
                 switch i {
@@ -176,22 +217,24 @@ extension Primitives {
                 }
             },
             jvp: { t, _, a in
-                // Forward mode through the composition: ⟨J·t⟩ as the derivative of s ↦ f(a + s·t) at
-                // s = 0, obtained as the VJP of the VJP (linear in the cotangent).
-                let probe = { (u: Tensor) -> Tensor in
-                    var total: Tensor?
-                    let pulled = vjp(lstmSequenceComposed)(a).pullback(u)
-                    for (k, tk) in t.enumerated() {
-                        guard let tk else { continue }
-                        let p = (pulled[k] * tk).sum()
-                        total = total.map { $0 + p } ?? p
-                    }
-                    return total ?? u.sum() * 0.0
-                }
-                let u0 = Tensor.zeros(lstmSequenceShape(a), dtype: a[0].dtype)
-                return grad(probe)(u0)
+                jvpThroughComposition(lstmSequenceComposed, tangents: t, args: a, resultShape: lstmSequenceShape(a))
             })
     }
+
+    /// The LSTM gate arithmetic of one step; args `[z, c]`, result B×2H = [h', c']. First-order
+    /// VJPs run a kernel; with a traced cotangent or argument (higher order) the VJP runs the
+    /// differentiable composition ``lstmGatesComposed(_:)``.
+    static let lstmGates = NaryPrimitive("lstmGates",
+        forward: { a in Kernels.lstmGatesForward(a[0], a[1]) },
+        vjp: { g, ans, a, i in
+            if g.isTraced || a.contains(where: \.isTraced) {
+                return vjp(lstmGatesComposed)(a).pullback(g)[i]
+            }
+            return Kernels.lstmGatesBackward(g, a[0], a[1], ans, cell: i == 1)
+        },
+        jvp: { t, _, a in
+            jvpThroughComposition(lstmGatesComposed, tangents: t, args: a, resultShape: [a[0].shape[0], 2 * a[1].shape[1]])
+        })
 }
 
 /// The shape (T+1, B, H) of the packed LSTM sequence result.
