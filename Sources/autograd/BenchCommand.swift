@@ -7,7 +7,7 @@ import Foundation
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Time the peer-benchmark workloads (W1 W2 W3 W7 W8 W9 DISPATCH).",
+        abstract: "Time the peer-benchmark workloads (W1–W9, DISPATCH).",
         discussion: """
             Only a release build gives meaningful numbers:
               swift build -c release && .build/release/autograd bench W1 --threads 1
