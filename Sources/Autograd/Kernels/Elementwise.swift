@@ -281,6 +281,24 @@ extension Kernels {
         }
     }
 
+    /// `acc += scale · g` in place (`acc` contiguous and unshared, same shape and float dtype).
+    static func addProductInPlace(_ acc: Tensor, _ scale: Double, _ g: Tensor) {
+        func run<T: TensorFloat>(_: T.Type) {
+            let a = acc.pointer(T.self)
+            let c = g.isContiguous ? g : g.contiguous()
+            let b = c.pointer(T.self)
+            let s = T(fromDouble: scale)
+            withExtendedLifetime(c) { Threading.forEachChunk(acc.count) { r in for i in r { a[i] += s * b[i] } } }
+        }
+        withExtendedLifetime(g) {
+            switch acc.dtype {
+            case .float32: run(Float.self)
+            case .float64: run(Double.self)
+            default: dtypeFailure("addProduct", expected: "floating-point tensors", acc, g)
+            }
+        }
+    }
+
     /// Fills a contiguous tensor with one value.
     @inline(__always)
     static func fill<T>(_ out: Tensor, with value: T) {

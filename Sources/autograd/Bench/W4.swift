@@ -21,9 +21,9 @@ func lossW4(_ p: [Tensor], _ x: Tensor, _ labels: Tensor) -> Tensor {
     return crossEntropy(logits: linear(h2, weight: p[4], bias: p[5]), labels: labels)
 }
 
-/// `p ← p − lr·g` for every parameter (a fresh tensor each: tensors are values).
+/// `p ← p − lr·g` for every parameter, in place (one pass, no allocation), as numpy's `p -= lr * g`.
 func sgdUpdate(_ params: inout [Tensor], _ grads: [Tensor], lr: Double) {
-    for k in params.indices { params[k] = params[k] - grads[k] * lr }
+    for k in params.indices { params[k].addProduct(-lr, grads[k]) }
 }
 
 /// W4: one full SGD step (forward, backward, update of the 6 parameters, lr 0.01), ms.
