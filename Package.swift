@@ -42,7 +42,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "AutogradTests", dependencies: ["Autograd", "AutogradExamples", "CKernels"]),
+        .testTarget(name: "AutogradTests", dependencies: ["Autograd", "AutogradExamples", "CKernels"],
+                    exclude: ["References"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -90,19 +90,43 @@ struct ConvLayout {
     }
 }
 
+/// The column matrices (im2col) of one convolution's input, kept from the forward pass so that the
+/// weight gradient does not build them again. Written once by the forward kernel and read by the
+/// weight-gradient kernel, on the thread that records the trace.
+final class ConvColumns: @unchecked Sendable {
+    /// The input the columns were built from (held, so its identity stays valid).
+    var input: Tensor?
+    /// All chunks of all groups: group `g`'s chunk at sample `n0` starts at `(g·n + n0)·k·p`.
+    var columns: Tensor?
+
+    /// The kept columns if they were built from `x`'s memory.
+    func columns(for x: Tensor) -> Tensor? {
+        guard let input, let columns, input.buffer === x.buffer else { return nil }
+        return columns
+    }
+}
+
 extension Kernels {
     /// Cross-correlation of `x` (N×C×H×W) with `w` (O×C/groups×kH×kW): N×O×oH×oW.
-    static func conv2d(_ x: Tensor, _ w: Tensor, _ geo: ConvGeometry) -> Tensor {
+    /// With `keep`, the column matrices are kept there for ``conv2dWeightGrad(_:_:_:kernelSize:columns:)``.
+    static func conv2d(_ x: Tensor, _ w: Tensor, _ geo: ConvGeometry, keep: ConvColumns? = nil) -> Tensor {
         checkSameDType(x, w, op: "conv2d")
         let l = ConvLayout(n: x.shape[0], c: x.shape[1], h: x.shape[2], w: x.shape[3],
                            o: w.shape[0], kh: w.shape[2], kw: w.shape[3], geo: geo)
         let out = Tensor.uninitialized(shape: [l.n, l.o, l.oh, l.ow], dtype: x.dtype)
         if out.count == 0 { return out }
         let xc = x.contiguous(), wc = w.contiguous()
+        let kept = keep.map { _ in Tensor.uninitialized(shape: [l.geo.groups * l.n * l.k * l.p], dtype: x.dtype) }
+        if let keep, let kept {
+            keep.input = x
+            keep.columns = kept
+        }
         withLifetimes(xc, wc, out) {
             switch x.dtype {
-            case .float32: convForward(l, xc.pointer(Float.self), wc.pointer(Float.self), out.pointer(Float.self))
-            case .float64: convForward(l, xc.pointer(Double.self), wc.pointer(Double.self), out.pointer(Double.self))
+            case .float32: convForward(l, xc.pointer(Float.self), wc.pointer(Float.self), out.pointer(Float.self),
+                                       keep: kept?.pointer(Float.self))
+            case .float64: convForward(l, xc.pointer(Double.self), wc.pointer(Double.self), out.pointer(Double.self),
+                                       keep: kept?.pointer(Double.self))
             default: dtypeFailure("conv2d", expected: "floating-point tensors", x, w)
             }
         }
@@ -132,7 +156,9 @@ extension Kernels {
 
     /// The gradient of ``conv2d(_:_:_:)`` in its weight: `x` (N×C×H×W) and output cotangent `g`
     /// (N×O×oH×oW) give O×C/groups×`kernelSize`.
-    static func conv2dWeightGrad(_ x: Tensor, _ g: Tensor, _ geo: ConvGeometry, kernelSize: (Int, Int)) -> Tensor {
+    /// Uses the column matrices kept by ``conv2d(_:_:_:keep:)`` when `columns` holds them for `x`.
+    static func conv2dWeightGrad(_ x: Tensor, _ g: Tensor, _ geo: ConvGeometry, kernelSize: (Int, Int),
+                                 columns: ConvColumns? = nil) -> Tensor {
         checkSameDType(x, g, op: "conv2dWeightGrad")
         let l = ConvLayout(n: x.shape[0], c: x.shape[1], h: x.shape[2], w: x.shape[3],
                            o: g.shape[1], kh: kernelSize.0, kw: kernelSize.1, geo: geo)
@@ -143,14 +169,17 @@ extension Kernels {
         let out = Tensor.uninitialized(shape: shape, dtype: x.dtype)
         if out.count == 0 { return out }
         let xc = x.contiguous(), gc = g.contiguous()
+        let kept = columns?.columns(for: x)
         withLifetimes(xc, gc, out) {
             switch x.dtype {
-            case .float32: convWeightGrad(l, xc.pointer(Float.self), gc.pointer(Float.self), out.pointer(Float.self))
-            case .float64: convWeightGrad(l, xc.pointer(Double.self), gc.pointer(Double.self), out.pointer(Double.self))
+            case .float32: convWeightGrad(l, xc.pointer(Float.self), gc.pointer(Float.self), out.pointer(Float.self),
+                                          kept: kept?.pointer(Float.self))
+            case .float64: convWeightGrad(l, xc.pointer(Double.self), gc.pointer(Double.self), out.pointer(Double.self),
+                                          kept: kept?.pointer(Double.self))
             default: dtypeFailure("conv2dWeightGrad", expected: "floating-point tensors", x, g)
             }
         }
-        return out
+        return withExtendedLifetime(kept) { out }
     }
 
     // MARK: - Loops
@@ -164,9 +193,9 @@ extension Kernels {
     }
 
     static func convForward<T: ConvolutionScalar>(_ l: ConvLayout, _ x: UnsafePointer<T>, _ w: UnsafePointer<T>,
-                                                  _ y: UnsafeMutablePointer<T>) {
+                                                  _ y: UnsafeMutablePointer<T>, keep: UnsafeMutablePointer<T>?) {
         let nb = l.chunk(byteSize: MemoryLayout<T>.size)
-        let colsT = scratch(l.k * nb * l.p, T.self)
+        let colsT = scratch(keep == nil ? l.k * nb * l.p : 1, T.self)
         let tmpT = nb > 1 ? scratch(l.og * nb * l.p, T.self) : colsT
         let cols = colsT.pointer(T.self), tmp = tmpT.pointer(T.self)
         withLifetimes(colsT, tmpT) {
@@ -174,6 +203,7 @@ extension Kernels {
             while n0 < l.n {
                 let m = Swift.min(nb, l.n - n0)
                 for g in 0..<l.geo.groups {
+                    let cols = keep.map { $0 + (g * l.n + n0) * l.k * l.p } ?? cols
                     im2col(l, x, group: g, n0: n0, count: m, cols)
                     let wg = w + g * l.og * l.k
                     if m == 1 {
@@ -226,18 +256,24 @@ extension Kernels {
     }
 
     static func convWeightGrad<T: ConvolutionScalar>(_ l: ConvLayout, _ x: UnsafePointer<T>, _ gy: UnsafePointer<T>,
-                                                     _ dw: UnsafeMutablePointer<T>) {
+                                                     _ dw: UnsafeMutablePointer<T>, kept: UnsafeMutablePointer<T>?) {
         let nb = l.chunk(byteSize: MemoryLayout<T>.size)
-        let colsT = scratch(l.k * nb * l.p, T.self)
+        let colsT = scratch(kept == nil ? l.k * nb * l.p : 1, T.self)
         let tmpT = nb > 1 ? scratch(l.og * nb * l.p, T.self) : colsT
-        let cols = colsT.pointer(T.self), tmp = tmpT.pointer(T.self)
+        let scratchCols = colsT.pointer(T.self), tmp = tmpT.pointer(T.self)
         withLifetimes(colsT, tmpT) {
             var n0 = 0
             while n0 < l.n {
                 let m = Swift.min(nb, l.n - n0)
                 let ld = m * l.p
                 for g in 0..<l.geo.groups {
-                    im2col(l, x, group: g, n0: n0, count: m, cols)
+                    let cols: UnsafeMutablePointer<T>
+                    if let kept {
+                        cols = kept + (g * l.n + n0) * l.k * l.p
+                    } else {
+                        cols = scratchCols
+                        im2col(l, x, group: g, n0: n0, count: m, cols)
+                    }
                     let a: UnsafePointer<T>
                     if m == 1 {
                         a = gy + (n0 * l.o + g * l.og) * l.p
@@ -275,42 +311,47 @@ extension Kernels {
         return (lo, hi)
     }
 
+    /// Units of work (rows or samples) per thread so that each thread gets at least
+    /// ``convParallelElements`` elements; at least 2 (what `Threading.forEachChunk` expects).
+    @inline(__always)
+    static func minimumUnits(elementsPerUnit: Int) -> Int {
+        Swift.max(2, convParallelElements / Swift.max(elementsPerUnit, 1))
+    }
+
     /// Writes the k × (count·p) column matrix of samples `n0..<n0+count` and group `group`:
     /// row `(c·kh + i)·kw + j`, column `s·p + oh·ow + ow` holds
     /// `x[n0+s, group·cg + c, oh·sH − pH + i·dH, ow·sW − pW + j·dW]` (0 in the padding).
+    /// Rows are independent, so they are split across threads.
     static func im2col<T: ConvolutionScalar>(_ l: ConvLayout, _ x: UnsafePointer<T>, group: Int, n0: Int, count: Int,
                                              _ cols: UnsafeMutablePointer<T>) {
         let ld = count * l.p
         let g = l.geo
-        let perChannel = l.kh * l.kw * ld
-        Threading.forEachChunk(l.cg, minimumParallel: Swift.max(1, convParallelElements / Swift.max(perChannel, 1))) { channels in
-            for c in channels {
-                for i in 0..<l.kh {
-                    for j in 0..<l.kw {
-                        let row = cols + ((c * l.kh + i) * l.kw + j) * ld
-                        let offW = j * g.dilationW - g.padW
-                        let (lo, hi) = validRange(offset: offW, stride: g.strideW, width: l.w, outputs: l.ow)
-                        for s in 0..<count {
-                            let plane = x + ((n0 + s) * l.c + group * l.cg + c) * l.h * l.w
-                            for oh in 0..<l.oh {
-                                let dst = row + s * l.p + oh * l.ow
-                                let ih = oh * g.strideH - g.padH + i * g.dilationH
-                                if ih < 0 || ih >= l.h {
-                                    for q in 0..<l.ow { dst[q] = 0 }
-                                    continue
-                                }
-                                let src = plane + ih * l.w + offW
-                                // Rows are short (the output width): plain loops, no memmove calls.
-                                for q in 0..<lo { dst[q] = 0 }
-                                if g.strideW == 1 {
-                                    for q in lo..<hi { dst[q] = src[q] }
-                                } else {
-                                    let sw = g.strideW
-                                    for q in lo..<hi { dst[q] = src[q * sw] }
-                                }
-                                for q in hi..<l.ow { dst[q] = 0 }
-                            }
+        let taps = l.kh * l.kw
+        Threading.forEachChunk(l.k, minimumParallel: minimumUnits(elementsPerUnit: ld)) { rows in
+            for r in rows {
+                let c = r / taps, i = (r % taps) / l.kw, j = r % l.kw
+                let row = cols + r * ld
+                let offW = j * g.dilationW - g.padW
+                let (lo, hi) = validRange(offset: offW, stride: g.strideW, width: l.w, outputs: l.ow)
+                for s in 0..<count {
+                    let plane = x + ((n0 + s) * l.c + group * l.cg + c) * l.h * l.w
+                    for oh in 0..<l.oh {
+                        let dst = row + s * l.p + oh * l.ow
+                        let ih = oh * g.strideH - g.padH + i * g.dilationH
+                        if ih < 0 || ih >= l.h {
+                            for q in 0..<l.ow { dst[q] = 0 }
+                            continue
                         }
+                        let src = plane + ih * l.w + offW
+                        // Rows are short (the output width): plain loops, no memmove calls.
+                        for q in 0..<lo { dst[q] = 0 }
+                        if g.strideW == 1 {
+                            for q in lo..<hi { dst[q] = src[q] }
+                        } else {
+                            let sw = g.strideW
+                            for q in lo..<hi { dst[q] = src[q * sw] }
+                        }
+                        for q in hi..<l.ow { dst[q] = 0 }
                     }
                 }
             }
@@ -318,34 +359,32 @@ extension Kernels {
     }
 
     /// The adjoint of ``im2col(_:_:group:n0:count:_:)``: adds every column entry back into the
-    /// input position it was read from.
+    /// input position it was read from. Samples write disjoint memory, so they are split across
+    /// threads.
     static func col2im<T: ConvolutionScalar>(_ l: ConvLayout, _ cols: UnsafePointer<T>, group: Int, n0: Int, count: Int,
                                              _ dx: UnsafeMutablePointer<T>) {
         let ld = count * l.p
         let g = l.geo
-        let perChannel = l.kh * l.kw * ld
-        Threading.forEachChunk(l.cg, minimumParallel: Swift.max(1, convParallelElements / Swift.max(perChannel, 1))) { channels in
-            for c in channels {
-                for i in 0..<l.kh {
-                    for j in 0..<l.kw {
-                        let row = cols + ((c * l.kh + i) * l.kw + j) * ld
-                        let offW = j * g.dilationW - g.padW
-                        let (lo, hi) = validRange(offset: offW, stride: g.strideW, width: l.w, outputs: l.ow)
-                        if hi <= lo { continue }
-                        for s in 0..<count {
-                            let plane = dx + ((n0 + s) * l.c + group * l.cg + c) * l.h * l.w
-                            for oh in 0..<l.oh {
-                                let ih = oh * g.strideH - g.padH + i * g.dilationH
-                                if ih < 0 || ih >= l.h { continue }
-                                let src = row + s * l.p + oh * l.ow
-                                let dst = plane + ih * l.w + offW
-                                if g.strideW == 1 {
-                                    for q in lo..<hi { dst[q] += src[q] }
-                                } else {
-                                    let sw = g.strideW
-                                    for q in lo..<hi { dst[q * sw] += src[q] }
-                                }
-                            }
+        let taps = l.kh * l.kw
+        Threading.forEachChunk(count, minimumParallel: minimumUnits(elementsPerUnit: l.k * l.p)) { samples in
+            for s in samples {
+                for r in 0..<l.k {
+                    let c = r / taps, i = (r % taps) / l.kw, j = r % l.kw
+                    let row = cols + r * ld + s * l.p
+                    let offW = j * g.dilationW - g.padW
+                    let (lo, hi) = validRange(offset: offW, stride: g.strideW, width: l.w, outputs: l.ow)
+                    if hi <= lo { continue }
+                    let plane = dx + ((n0 + s) * l.c + group * l.cg + c) * l.h * l.w
+                    for oh in 0..<l.oh {
+                        let ih = oh * g.strideH - g.padH + i * g.dilationH
+                        if ih < 0 || ih >= l.h { continue }
+                        let src = row + oh * l.ow
+                        let dst = plane + ih * l.w + offW
+                        if g.strideW == 1 {
+                            for q in lo..<hi { dst[q] += src[q] }
+                        } else {
+                            let sw = g.strideW
+                            for q in lo..<hi { dst[q * sw] += src[q] }
                         }
                     }
                 }

@@ -30,7 +30,7 @@ extension Kernels {
     /// Runs `body` over the planes `0..<planes` in parallel chunks when `planes · planeSize` is large.
     @inline(__always)
     static func forEachPlane(_ planes: Int, planeSize: Int, _ body: (Range<Int>) -> Void) {
-        Threading.forEachChunk(planes, minimumParallel: Swift.max(1, poolParallelElements / Swift.max(planeSize, 1)), body)
+        Threading.forEachChunk(planes, minimumParallel: Swift.max(2, poolParallelElements / Swift.max(planeSize, 1)), body)
     }
 
     /// Max pooling of N×C×H×W `x`: the maxima (N×C×oH×oW) and the flat in-plane positions of the
@@ -57,13 +57,18 @@ extension Kernels {
                             let base0 = 2 * r * w, base1 = base0 + w
                             for q in 0..<ow {
                                 let a = row0[2 * q], b = row0[2 * q + 1], cc = row1[2 * q], d = row1[2 * q + 1]
+                                // `take` is 1 where the candidate wins (greater, or NaN), as an
+                                // integer so that the compiler emits selects, not branches.
                                 var best = a, at = base0 + 2 * q
-                                var take = b > best || b != b
-                                best = take ? b : best; at = take ? base0 + 2 * q + 1 : at
-                                take = cc > best || cc != cc
-                                best = take ? cc : best; at = take ? base1 + 2 * q : at
-                                take = d > best || d != d
-                                best = take ? d : best; at = take ? base1 + 2 * q + 1 : at
+                                var take = (b > best ? 1 : 0) | (b != b ? 1 : 0)
+                                best = take != 0 ? b : best
+                                at &+= take &* 1
+                                take = (cc > best ? 1 : 0) | (cc != cc ? 1 : 0)
+                                best = take != 0 ? cc : best
+                                at = take != 0 ? base1 + 2 * q : at
+                                take = (d > best ? 1 : 0) | (d != d ? 1 : 0)
+                                best = take != 0 ? d : best
+                                at = take != 0 ? base1 + 2 * q + 1 : at
                                 vp[r * ow + q] = best
                                 ip[r * ow + q] = at
                             }

@@ -8,12 +8,15 @@
 // more code. conv1d runs as conv2d of height 1; convTranspose2d is conv2dInputGrad.
 
 extension Primitives {
-    /// `conv2d(x, w)` for a fixed geometry.
-    static func conv2d(_ geo: ConvGeometry) -> BinaryPrimitive {
+    /// `conv2d(x, w)` for a fixed geometry. With `columns`, the forward pass keeps its im2col
+    /// matrices there and the weight gradient reuses them (when `x` is still the same memory).
+    static func conv2d(_ geo: ConvGeometry, columns: ConvColumns? = nil) -> BinaryPrimitive {
         BinaryPrimitive("conv2d",
-            forward: { x, w in Kernels.conv2d(x, w, geo) },
+            forward: { x, w in Kernels.conv2d(x, w, geo, keep: columns) },
             vjpLhs: { g, _, x, w in Primitives.conv2dInputGrad(geo, inputSize: (x.shape[2], x.shape[3]))(g, w) },
-            vjpRhs: { g, _, x, w in Primitives.conv2dWeightGrad(geo, kernelSize: (w.shape[2], w.shape[3]))(x, g) },
+            vjpRhs: { g, _, x, w in
+                Primitives.conv2dWeightGrad(geo, kernelSize: (w.shape[2], w.shape[3]), columns: columns)(x, g)
+            },
             jvp: { dx, dw, _, x, w in
                 sumTangents(dx.map { Primitives.conv2d(geo)($0, w) }, dw.map { Primitives.conv2d(geo)(x, $0) })
             })
@@ -34,9 +37,10 @@ extension Primitives {
 
     /// `conv2dWeightGrad(x, g)`: the adjoint of `conv2d(x, ·)`, a weight of spatial size
     /// `kernelSize`. ⟨c, WG(x, g)⟩ = ⟨conv2d(x, c), g⟩.
-    static func conv2dWeightGrad(_ geo: ConvGeometry, kernelSize: (Int, Int)) -> BinaryPrimitive {
+    /// `columns` may hold the im2col matrices of `x` from the forward convolution.
+    static func conv2dWeightGrad(_ geo: ConvGeometry, kernelSize: (Int, Int), columns: ConvColumns? = nil) -> BinaryPrimitive {
         BinaryPrimitive("conv2dWeightGrad",
-            forward: { x, g in Kernels.conv2dWeightGrad(x, g, geo, kernelSize: kernelSize) },
+            forward: { x, g in Kernels.conv2dWeightGrad(x, g, geo, kernelSize: kernelSize, columns: columns) },
             vjpLhs: { c, _, x, g in Primitives.conv2dInputGrad(geo, inputSize: (x.shape[2], x.shape[3]))(g, c) },
             vjpRhs: { c, _, x, _ in Primitives.conv2d(geo)(x, c) },
             jvp: { dx, dg, _, x, g in
@@ -113,7 +117,9 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (In
     let (ph, pw) = (x.shape[2] + 2 * padding.0, x.shape[3] + 2 * padding.1)
     require(eh <= ph && ew <= pw,
             "\(op): kernel \(kh)×\(kw) (dilation (\(dilation.0), \(dilation.1)), extent \(eh)×\(ew)) is larger than the padded input \(ph)×\(pw) (input \(x.shape), padding (\(padding.0), \(padding.1)))")
-    return addBias(op, Primitives.conv2d(geo)(x, weight), bias, channels: o)
+    // Keep the forward pass's column matrices for the weight gradient when one will be taken.
+    let columns = weight.isTraced ? ConvColumns() : nil
+    return addBias(op, Primitives.conv2d(geo, columns: columns)(x, weight), bias, channels: o)
 }
 
 // MARK: - conv1d
@@ -136,7 +142,8 @@ public func conv1d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int
     require(extent <= padded,
             "\(op): kernel \(k) (dilation \(dilation), extent \(extent)) is larger than the padded input \(padded) (input \(x.shape), padding \(padding))")
     let (n, l) = (x.shape[0], x.shape[2])
-    let y = Primitives.conv2d(geo)(x.reshape([n, c, 1, l]), weight.reshape([o, weight.shape[1], 1, k]))
+    let columns = weight.isTraced ? ConvColumns() : nil
+    let y = Primitives.conv2d(geo, columns: columns)(x.reshape([n, c, 1, l]), weight.reshape([o, weight.shape[1], 1, k]))
     return addBias(op, y.reshape([n, o, y.shape[3]]), bias, channels: o)
 }
 
