@@ -9,8 +9,9 @@ import COpenBLAS
 //   conv2dWeightGrad  dw = Σₙ gₙ · im2col(xₙ)ᵀ               im2col(x), then g · colsᵀ
 //
 // 1-d convolutions run as 2-d ones of height 1. The batch is processed in chunks of samples whose
-// column matrix fits a fixed budget (so it stays in cache and GEMMs are wide), im2col / col2im are
-// split across threads by channel above a size threshold, and BLAS threads the GEMMs itself.
+// column matrix fits a fixed budget (so it stays in cache and GEMMs are wide). With several threads
+// and enough work, each thread takes whole chunks (BLAS single-threaded meanwhile); otherwise
+// im2col / col2im split their rows or samples across threads and BLAS threads the GEMMs itself.
 
 /// Stride, padding, dilation and groups of a 2-d convolution (or of its transpose).
 struct ConvGeometry: Sendable, Hashable, CustomStringConvertible {
@@ -82,11 +83,49 @@ struct ConvLayout {
     /// Bytes of column matrix per chunk: enough columns for an efficient GEMM while the matrix
     /// stays in the last-level cache.
     static let columnBudgetBytes = 2 << 20
+    /// Multiply–adds below which a convolution stays on one thread.
+    static let parallelWork = 1 << 20
 
-    /// Samples per chunk.
-    func chunk(byteSize: Int) -> Int {
+    /// How the batch is cut into chunks of samples: enough chunks to keep each column matrix within
+    /// ``columnBudgetBytes``, and with several threads a multiple of the thread count, so that each
+    /// thread takes whole chunks (its own im2col, GEMM and col2im, with BLAS single-threaded).
+    func plan(byteSize: Int, threads: Int) -> ConvPlan {
         let perSample = Swift.max(1, k * p * byteSize)
-        return Swift.max(1, Swift.min(n, ConvLayout.columnBudgetBytes / perSample))
+        var chunks = Swift.max(1, (n * perSample + ConvLayout.columnBudgetBytes - 1) / ConvLayout.columnBudgetBytes)
+        let parallel = threads > 1 && n >= 2 && n * k * p * o >= ConvLayout.parallelWork
+        if parallel { chunks = (Swift.max(chunks, threads) + threads - 1) / threads * threads }
+        return ConvPlan(n: n, samplesPerChunk: (n + Swift.min(chunks, n) - 1) / Swift.min(chunks, n), parallel: parallel)
+    }
+}
+
+/// A batch cut into chunks of `samplesPerChunk` consecutive samples (the last may be shorter).
+struct ConvPlan {
+    let n: Int
+    let samplesPerChunk: Int
+    /// Whether chunks run on separate threads.
+    let parallel: Bool
+
+    var chunks: Int { (n + samplesPerChunk - 1) / samplesPerChunk }
+    /// The samples of chunk `c`.
+    func samples(_ c: Int) -> Range<Int> { (c * samplesPerChunk)..<Swift.min(n, (c + 1) * samplesPerChunk) }
+
+    /// The same chunks, run in parallel or not as `other` says.
+    func running(like other: ConvPlan) -> ConvPlan { ConvPlan(n: n, samplesPerChunk: samplesPerChunk, parallel: other.parallel) }
+
+    /// Runs `body(chunk, innerThreads)` for every chunk: on one thread (BLAS and im2col may then
+    /// use threads inside, `innerThreads` true), or with whole chunks per thread and BLAS
+    /// single-threaded meanwhile (so that its worker threads do not compete with ours).
+    func forEachChunk(_ body: (Int, Bool) -> Void) {
+        if !parallel || chunks < 2 {
+            for c in 0..<chunks { body(c, true) }
+            return
+        }
+        let threads = Threading.count
+        openblas_set_num_threads(1)
+        defer { openblas_set_num_threads(Int32(threads)) }
+        Threading.forEachChunk(chunks, minimumParallel: 2) { range in
+            for c in range { body(c, false) }
+        }
     }
 }
 
@@ -98,11 +137,13 @@ final class ConvColumns: @unchecked Sendable {
     var input: Tensor?
     /// All chunks of all groups: group `g`'s chunk at sample `n0` starts at `(g·n + n0)·k·p`.
     var columns: Tensor?
+    /// The chunks the columns were built in (their layout).
+    var plan: ConvPlan?
 
     /// The kept columns if they were built from `x`'s memory.
-    func columns(for x: Tensor) -> Tensor? {
-        guard let input, let columns, input.buffer === x.buffer else { return nil }
-        return columns
+    func columns(for x: Tensor) -> (Tensor, ConvPlan)? {
+        guard let input, let columns, let plan, input.buffer === x.buffer else { return nil }
+        return (columns, plan)
     }
 }
 
@@ -116,16 +157,18 @@ extension Kernels {
         let out = Tensor.uninitialized(shape: [l.n, l.o, l.oh, l.ow], dtype: x.dtype)
         if out.count == 0 { return out }
         let xc = x.contiguous(), wc = w.contiguous()
+        let plan = l.plan(byteSize: x.dtype.byteSize, threads: Threading.count)
         let kept = keep.map { _ in Tensor.uninitialized(shape: [l.geo.groups * l.n * l.k * l.p], dtype: x.dtype) }
         if let keep, let kept {
             keep.input = x
             keep.columns = kept
+            keep.plan = plan
         }
         withLifetimes(xc, wc, out) {
             switch x.dtype {
-            case .float32: convForward(l, xc.pointer(Float.self), wc.pointer(Float.self), out.pointer(Float.self),
+            case .float32: convForward(l, plan, xc.pointer(Float.self), wc.pointer(Float.self), out.pointer(Float.self),
                                        keep: kept?.pointer(Float.self))
-            case .float64: convForward(l, xc.pointer(Double.self), wc.pointer(Double.self), out.pointer(Double.self),
+            case .float64: convForward(l, plan, xc.pointer(Double.self), wc.pointer(Double.self), out.pointer(Double.self),
                                        keep: kept?.pointer(Double.self))
             default: dtypeFailure("conv2d", expected: "floating-point tensors", x, w)
             }
@@ -144,10 +187,11 @@ extension Kernels {
         let out = Tensor.zeros([l.n, l.c, l.h, l.w], dtype: g.dtype)
         if out.count == 0 || g.count == 0 { return out }
         let gc = g.contiguous(), wc = w.contiguous()
+        let plan = l.plan(byteSize: g.dtype.byteSize, threads: Threading.count)
         withLifetimes(gc, wc, out) {
             switch g.dtype {
-            case .float32: convInputGrad(l, gc.pointer(Float.self), wc.pointer(Float.self), out.pointer(Float.self))
-            case .float64: convInputGrad(l, gc.pointer(Double.self), wc.pointer(Double.self), out.pointer(Double.self))
+            case .float32: convInputGrad(l, plan, gc.pointer(Float.self), wc.pointer(Float.self), out.pointer(Float.self))
+            case .float64: convInputGrad(l, plan, gc.pointer(Double.self), wc.pointer(Double.self), out.pointer(Double.self))
             default: dtypeFailure("conv2dInputGrad", expected: "floating-point tensors", g, w)
             }
         }
@@ -169,17 +213,19 @@ extension Kernels {
         let out = Tensor.uninitialized(shape: shape, dtype: x.dtype)
         if out.count == 0 { return out }
         let xc = x.contiguous(), gc = g.contiguous()
+        var plan = l.plan(byteSize: x.dtype.byteSize, threads: Threading.count)
         let kept = columns?.columns(for: x)
+        if let kept { plan = kept.1.running(like: plan) }
         withLifetimes(xc, gc, out) {
             switch x.dtype {
-            case .float32: convWeightGrad(l, xc.pointer(Float.self), gc.pointer(Float.self), out.pointer(Float.self),
-                                          kept: kept?.pointer(Float.self))
-            case .float64: convWeightGrad(l, xc.pointer(Double.self), gc.pointer(Double.self), out.pointer(Double.self),
-                                          kept: kept?.pointer(Double.self))
+            case .float32: convWeightGrad(l, plan, xc.pointer(Float.self), gc.pointer(Float.self), out.pointer(Float.self),
+                                          kept: kept?.0.pointer(Float.self))
+            case .float64: convWeightGrad(l, plan, xc.pointer(Double.self), gc.pointer(Double.self), out.pointer(Double.self),
+                                          kept: kept?.0.pointer(Double.self))
             default: dtypeFailure("conv2dWeightGrad", expected: "floating-point tensors", x, g)
             }
         }
-        return withExtendedLifetime(kept) { out }
+        return withExtendedLifetime(kept?.0) { out }
     }
 
     // MARK: - Loops
@@ -192,25 +238,24 @@ extension Kernels {
         Tensor.uninitialized(shape: [count], dtype: T.dtype)
     }
 
-    static func convForward<T: ConvolutionScalar>(_ l: ConvLayout, _ x: UnsafePointer<T>, _ w: UnsafePointer<T>,
-                                                  _ y: UnsafeMutablePointer<T>, keep: UnsafeMutablePointer<T>?) {
-        let nb = l.chunk(byteSize: MemoryLayout<T>.size)
-        let colsT = scratch(keep == nil ? l.k * nb * l.p : 1, T.self)
-        let tmpT = nb > 1 ? scratch(l.og * nb * l.p, T.self) : colsT
-        let cols = colsT.pointer(T.self), tmp = tmpT.pointer(T.self)
-        withLifetimes(colsT, tmpT) {
-            var n0 = 0
-            while n0 < l.n {
-                let m = Swift.min(nb, l.n - n0)
+    static func convForward<T: ConvolutionScalar>(_ l: ConvLayout, _ plan: ConvPlan, _ x: UnsafePointer<T>,
+                                                  _ w: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>,
+                                                  keep: UnsafeMutablePointer<T>?) {
+        plan.forEachChunk { chunk, inner in
+            let samples = plan.samples(chunk)
+            let n0 = samples.lowerBound, m = samples.count, ld = m * l.p
+            let colsT = scratch(keep == nil ? l.k * ld : 1, T.self)
+            let tmpT = m > 1 ? scratch(l.og * ld, T.self) : colsT
+            withLifetimes(colsT, tmpT) {
+                let tmp = tmpT.pointer(T.self)
                 for g in 0..<l.geo.groups {
-                    let cols = keep.map { $0 + (g * l.n + n0) * l.k * l.p } ?? cols
-                    im2col(l, x, group: g, n0: n0, count: m, cols)
+                    let cols = keep.map { $0 + (g * l.n + n0) * l.k * l.p } ?? colsT.pointer(T.self)
+                    im2col(l, x, group: g, n0: n0, count: m, cols, threads: inner)
                     let wg = w + g * l.og * l.k
                     if m == 1 {
                         T.gemm(transA: false, transB: false, m: l.og, n: l.p, k: l.k, a: wg, lda: l.k, b: cols, ldb: l.p,
                                beta: 0, c: y + (n0 * l.o + g * l.og) * l.p, ldc: l.p)
                     } else {
-                        let ld = m * l.p
                         T.gemm(transA: false, transB: false, m: l.og, n: ld, k: l.k, a: wg, lda: l.k, b: cols, ldb: ld,
                                beta: 0, c: tmp, ldc: ld)
                         // tmp is og × (m·p) in (channel, sample, position) order: move to (sample, channel, position).
@@ -221,22 +266,19 @@ extension Kernels {
                         }
                     }
                 }
-                n0 += m
             }
         }
     }
 
-    static func convInputGrad<T: ConvolutionScalar>(_ l: ConvLayout, _ gy: UnsafePointer<T>, _ w: UnsafePointer<T>,
-                                                    _ dx: UnsafeMutablePointer<T>) {
-        let nb = l.chunk(byteSize: MemoryLayout<T>.size)
-        let colsT = scratch(l.k * nb * l.p, T.self)
-        let tmpT = nb > 1 ? scratch(l.og * nb * l.p, T.self) : colsT
-        let cols = colsT.pointer(T.self), tmp = tmpT.pointer(T.self)
-        withLifetimes(colsT, tmpT) {
-            var n0 = 0
-            while n0 < l.n {
-                let m = Swift.min(nb, l.n - n0)
-                let ld = m * l.p
+    static func convInputGrad<T: ConvolutionScalar>(_ l: ConvLayout, _ plan: ConvPlan, _ gy: UnsafePointer<T>,
+                                                    _ w: UnsafePointer<T>, _ dx: UnsafeMutablePointer<T>) {
+        plan.forEachChunk { chunk, inner in
+            let samples = plan.samples(chunk)
+            let n0 = samples.lowerBound, m = samples.count, ld = m * l.p
+            let colsT = scratch(l.k * ld, T.self)
+            let tmpT = m > 1 ? scratch(l.og * ld, T.self) : colsT
+            withLifetimes(colsT, tmpT) {
+                let cols = colsT.pointer(T.self), tmp = tmpT.pointer(T.self)
                 for g in 0..<l.geo.groups {
                     let wg = w + g * l.og * l.k
                     let b: UnsafePointer<T>
@@ -248,43 +290,55 @@ extension Kernels {
                     }
                     T.gemm(transA: true, transB: false, m: l.k, n: ld, k: l.og, a: wg, lda: l.k, b: b, ldb: ld,
                            beta: 0, c: cols, ldc: ld)
-                    col2im(l, cols, group: g, n0: n0, count: m, dx)
+                    col2im(l, cols, group: g, n0: n0, count: m, dx, threads: inner)
                 }
-                n0 += m
             }
         }
     }
 
-    static func convWeightGrad<T: ConvolutionScalar>(_ l: ConvLayout, _ x: UnsafePointer<T>, _ gy: UnsafePointer<T>,
-                                                     _ dw: UnsafeMutablePointer<T>, kept: UnsafeMutablePointer<T>?) {
-        let nb = l.chunk(byteSize: MemoryLayout<T>.size)
-        let colsT = scratch(kept == nil ? l.k * nb * l.p : 1, T.self)
-        let tmpT = nb > 1 ? scratch(l.og * nb * l.p, T.self) : colsT
-        let scratchCols = colsT.pointer(T.self), tmp = tmpT.pointer(T.self)
-        withLifetimes(colsT, tmpT) {
-            var n0 = 0
-            while n0 < l.n {
-                let m = Swift.min(nb, l.n - n0)
-                let ld = m * l.p
-                for g in 0..<l.geo.groups {
-                    let cols: UnsafeMutablePointer<T>
-                    if let kept {
-                        cols = kept + (g * l.n + n0) * l.k * l.p
-                    } else {
-                        cols = scratchCols
-                        im2col(l, x, group: g, n0: n0, count: m, cols)
+    /// Each chunk's contribution goes to its own slot, summed in chunk order at the end (the same
+    /// result whichever thread ran which chunk).
+    static func convWeightGrad<T: ConvolutionScalar>(_ l: ConvLayout, _ plan: ConvPlan, _ x: UnsafePointer<T>,
+                                                     _ gy: UnsafePointer<T>, _ dw: UnsafeMutablePointer<T>,
+                                                     kept: UnsafeMutablePointer<T>?) {
+        let size = l.o * l.k
+        let chunks = plan.chunks
+        let slotsT = scratch(chunks > 1 ? chunks * size : 1, T.self)
+        withExtendedLifetime(slotsT) {
+            let slots = chunks > 1 ? slotsT.pointer(T.self) : dw
+            plan.forEachChunk { chunk, inner in
+                let samples = plan.samples(chunk)
+                let n0 = samples.lowerBound, m = samples.count, ld = m * l.p
+                let colsT = scratch(kept == nil ? l.k * ld : 1, T.self)
+                let tmpT = m > 1 ? scratch(l.og * ld, T.self) : colsT
+                withLifetimes(colsT, tmpT) {
+                    let tmp = tmpT.pointer(T.self)
+                    for g in 0..<l.geo.groups {
+                        let cols: UnsafeMutablePointer<T>
+                        if let kept {
+                            cols = kept + (g * l.n + n0) * l.k * l.p
+                        } else {
+                            cols = colsT.pointer(T.self)
+                            im2col(l, x, group: g, n0: n0, count: m, cols, threads: inner)
+                        }
+                        let a: UnsafePointer<T>
+                        if m == 1 {
+                            a = gy + (n0 * l.o + g * l.og) * l.p
+                        } else {
+                            gatherCotangent(l, gy, group: g, n0: n0, count: m, tmp)
+                            a = UnsafePointer(tmp)
+                        }
+                        T.gemm(transA: false, transB: true, m: l.og, n: l.k, k: ld, a: a, lda: ld, b: cols, ldb: ld,
+                               beta: 0, c: slots + chunk * size + g * l.og * l.k, ldc: l.k)
                     }
-                    let a: UnsafePointer<T>
-                    if m == 1 {
-                        a = gy + (n0 * l.o + g * l.og) * l.p
-                    } else {
-                        gatherCotangent(l, gy, group: g, n0: n0, count: m, tmp)
-                        a = UnsafePointer(tmp)
-                    }
-                    T.gemm(transA: false, transB: true, m: l.og, n: l.k, k: ld, a: a, lda: ld, b: cols, ldb: ld,
-                           beta: n0 == 0 ? 0 : 1, c: dw + g * l.og * l.k, ldc: l.k)
                 }
-                n0 += m
+            }
+            if chunks > 1 {
+                dw.update(from: slots, count: size)
+                for c in 1..<chunks {
+                    let src = slots + c * size
+                    for e in 0..<size { dw[e] += src[e] }
+                }
             }
         }
     }
@@ -323,11 +377,11 @@ extension Kernels {
     /// `x[n0+s, group·cg + c, oh·sH − pH + i·dH, ow·sW − pW + j·dW]` (0 in the padding).
     /// Rows are independent, so they are split across threads.
     static func im2col<T: ConvolutionScalar>(_ l: ConvLayout, _ x: UnsafePointer<T>, group: Int, n0: Int, count: Int,
-                                             _ cols: UnsafeMutablePointer<T>) {
+                                             _ cols: UnsafeMutablePointer<T>, threads: Bool) {
         let ld = count * l.p
         let g = l.geo
         let taps = l.kh * l.kw
-        Threading.forEachChunk(l.k, minimumParallel: minimumUnits(elementsPerUnit: ld)) { rows in
+        Threading.forEachChunk(l.k, minimumParallel: threads ? minimumUnits(elementsPerUnit: ld) : Int.max) { rows in
             for r in rows {
                 let c = r / taps, i = (r % taps) / l.kw, j = r % l.kw
                 let row = cols + r * ld
@@ -362,11 +416,11 @@ extension Kernels {
     /// input position it was read from. Samples write disjoint memory, so they are split across
     /// threads.
     static func col2im<T: ConvolutionScalar>(_ l: ConvLayout, _ cols: UnsafePointer<T>, group: Int, n0: Int, count: Int,
-                                             _ dx: UnsafeMutablePointer<T>) {
+                                             _ dx: UnsafeMutablePointer<T>, threads: Bool) {
         let ld = count * l.p
         let g = l.geo
         let taps = l.kh * l.kw
-        Threading.forEachChunk(count, minimumParallel: minimumUnits(elementsPerUnit: l.k * l.p)) { samples in
+        Threading.forEachChunk(count, minimumParallel: threads ? minimumUnits(elementsPerUnit: l.k * l.p) : Int.max) { samples in
             for s in samples {
                 for r in 0..<l.k {
                     let c = r / taps, i = (r % taps) / l.kw, j = r % l.kw
