@@ -190,6 +190,22 @@ struct ConvolutionTests {
         #expect(g.doubles == [0, 1, 0, 0, 0, 2, 1, 0, 0])
     }
 
+    /// The float32 2×2 max pool (eight outputs at a time) agrees with the float64 scalar loop on
+    /// values and on the argmax (through the gradient), with ties, and NaNs (a later NaN wins).
+    @Test func maxPool2x2Float32MatchesScalarLoop() {
+        var values = Tensor.randn([2, 3, 6, 22], seed: 71).doubles.map { ($0 * 4).rounded() / 4 }   // many ties
+        values[5] = .nan; values[30] = .nan; values[31] = .nan; values[30 + 22] = .nan; values[100] = -.infinity
+        let x64 = Tensor(values, shape: [2, 3, 6, 22]), x32 = x64.cast(to: .float32)
+        let y64 = maxPool2d(x64, kernelSize: 2), y32 = maxPool2d(x32, kernelSize: 2)
+        #expect(y32.shape == [2, 3, 3, 11])
+        for (a, b) in zip(y32.doubles, y64.doubles) { #expect(a == b || (a.isNaN && b.isNaN), "\(a) vs \(b)") }
+        let w = Tensor.randn([2, 3, 3, 11], seed: 72)
+        let g64 = grad { (x: Tensor) in (maxPool2d(x, kernelSize: 2) * w).sum() }(x64)
+        let g32 = grad { (x: Tensor) in (maxPool2d(x, kernelSize: 2) * w.cast(to: .float32)).sum() }(x32)
+        let worst = zip(g32.doubles, g64.doubles).map { Swift.abs($0 - $1) }.max() ?? 1
+        #expect(worst < 1e-6)
+    }
+
     /// Second derivatives: d²/dw² of ½‖conv2d(x, w)‖² is constant (the loss is quadratic in w), so
     /// the Hessian-vector product along v equals the change of the gradient from w to w + v.
     @Test func hessianVectorProductOfQuadraticLoss() {

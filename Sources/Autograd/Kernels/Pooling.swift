@@ -52,6 +52,12 @@ extension Kernels {
                         && geo.padH == 0 && geo.padW == 0 {
                         // The common 2×2 / stride 2 window: no bounds checks, and selects instead of
                         // branches (the comparisons are unpredictable on real data).
+                        if T.self == Float.self {
+                            maxPool2x2(UnsafeRawPointer(xp).assumingMemoryBound(to: Float.self),
+                                       UnsafeMutableRawPointer(vp).assumingMemoryBound(to: Float.self), ip,
+                                       w: w, oh: oh, ow: ow)
+                            continue
+                        }
                         for r in 0..<oh {
                             let row0 = xp + 2 * r * w, row1 = row0 + w
                             let base0 = 2 * r * w, base1 = base0 + w
@@ -106,6 +112,54 @@ extension Kernels {
             }
         }
         return (values, indices)
+    }
+
+    /// 2×2 / stride 2 max pooling of one float32 plane, eight outputs at a time with SIMD selects
+    /// (same results as the scalar loop: the first maximum wins, a NaN wins over numbers and over
+    /// an earlier NaN).
+    static func maxPool2x2(_ xp: UnsafePointer<Float>, _ vp: UnsafeMutablePointer<Float>, _ ip: UnsafeMutablePointer<Int>,
+                           w: Int, oh: Int, ow: Int) {
+        let lanes = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
+        for r in 0..<oh {
+            let row0 = xp + 2 * r * w, row1 = row0 + w
+            let base0 = 2 * r * w, base1 = base0 + w
+            var q = 0
+            if w < Int(Int32.max) {
+                while q + 8 <= ow {
+                    let u0 = UnsafeRawPointer(row0 + 2 * q).loadUnaligned(as: SIMD16<Float>.self)
+                    let u1 = UnsafeRawPointer(row1 + 2 * q).loadUnaligned(as: SIMD16<Float>.self)
+                    let a = u0.evenHalf, b = u0.oddHalf, c = u1.evenHalf, d = u1.oddHalf
+                    let at = lanes &+ Int32(2 * q)
+                    // Best of each horizontal pair (the right one wins if greater or NaN).
+                    var m0 = a, i0 = at
+                    let t0 = (b .> a) .| (b .!= b)
+                    m0.replace(with: b, where: t0)
+                    i0.replace(with: at &+ 1, where: t0)
+                    var m1 = c, i1 = at &+ Int32(w)
+                    let t1 = (d .> c) .| (d .!= d)
+                    m1.replace(with: d, where: t1)
+                    i1.replace(with: at &+ Int32(w + 1), where: t1)
+                    // The lower pair wins if greater, or NaN (a later NaN wins, as in the scalar loop).
+                    let t = (m1 .> m0) .| (m1 .!= m1)
+                    m0.replace(with: m1, where: t)
+                    i0.replace(with: i1, where: t)
+                    UnsafeMutableRawPointer(vp + r * ow + q).storeBytes(of: m0, as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(ip + r * ow + q).storeBytes(
+                        of: SIMD8<Int>(truncatingIfNeeded: i0) &+ base0, as: SIMD8<Int>.self)
+                    q += 8
+                }
+            }
+            while q < ow {
+                let a = row0[2 * q], b = row0[2 * q + 1], c = row1[2 * q], d = row1[2 * q + 1]
+                let t0 = b > a || b.isNaN, t1 = d > c || d.isNaN
+                let m0 = t0 ? b : a, m1 = t1 ? d : c
+                let i0 = base0 + 2 * q + (t0 ? 1 : 0), i1 = base1 + 2 * q + (t1 ? 1 : 0)
+                let t = m1 > m0 || m1.isNaN
+                vp[r * ow + q] = t ? m1 : m0
+                ip[r * ow + q] = t ? i1 : i0
+                q += 1
+            }
+        }
     }
 
     /// `out[plane, j] = x[plane, indices[plane, j]]` for N×C×H×W `x` and N×C×oH×oW `indices`.
