@@ -240,6 +240,15 @@ struct ConvolutionTests {
             #expect(split < 1e-10, "\(p.name): JVP is not the sum of its partial JVPs")
         }
         expectJVP(conv, x, w, dx, dw)
+        // The fused convolution + bias (three arguments).
+        let b = Tensor.randn([6], seed: 64), db = Tensor.randn([6], seed: 65)
+        let fused = Primitives.conv2dBias(geo)
+        let fd = (fused([x + dx * 1e-3, w + dw * 1e-3, b + db * 1e-3]) - fused([x - dx * 1e-3, w - dw * 1e-3, b - db * 1e-3])) / 2e-3
+        let fusedJVP = fused.jvp!([dx, dw, db], fused([x, w, b]), [x, w, b])
+        let fusedWorst = zip(fusedJVP.doubles, fd.doubles).map { Swift.abs($0 - $1) }.max() ?? 1
+        #expect(fusedWorst < 1e-8, "conv2d + bias: JVP differs from finite differences by \(fusedWorst)")
+        let onlyBias = fused.jvp!([nil, nil, db], fused([x, w, b]), [x, w, b])
+        #expect(onlyBias.shape == y.shape && onlyBias.doubles[1] == db.doubles[0])
         expectJVP(inputGrad, gy, w, dgy, dw)
         expectJVP(weightGrad, x, gy, dx, dgy)
 

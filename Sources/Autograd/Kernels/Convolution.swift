@@ -166,8 +166,11 @@ final class ConvColumns: @unchecked Sendable {
 extension Kernels {
     /// Cross-correlation of `x` (N×C×H×W) with `w` (O×C/groups×kH×kW): N×O×oH×oW.
     /// With `keep`, the column matrices are kept there for ``conv2dWeightGrad(_:_:_:kernelSize:columns:)``.
-    static func conv2d(_ x: Tensor, _ w: Tensor, _ geo: ConvGeometry, keep: ConvColumns? = nil) -> Tensor {
+    /// A `bias` (shape `[O]`) is added to every output channel on the way out.
+    static func conv2d(_ x: Tensor, _ w: Tensor, _ geo: ConvGeometry, keep: ConvColumns? = nil,
+                       bias: Tensor? = nil) -> Tensor {
         checkSameDType(x, w, op: "conv2d")
+        if let bias { checkSameDType(x, bias, op: "conv2d") }
         let l = ConvLayout(n: x.shape[0], c: x.shape[1], h: x.shape[2], w: x.shape[3],
                            o: w.shape[0], kh: w.shape[2], kw: w.shape[3], geo: geo)
         let out = Tensor.uninitialized(shape: [l.n, l.o, l.oh, l.ow], dtype: x.dtype)
@@ -180,16 +183,17 @@ extension Kernels {
             keep.columns = kept
             keep.plan = plan
         }
+        let bc = bias?.contiguous()
         withLifetimes(xc, wc, out) {
             switch x.dtype {
             case .float32: convForward(l, plan, xc.pointer(Float.self), wc.pointer(Float.self), out.pointer(Float.self),
-                                       keep: kept?.pointer(Float.self))
+                                       keep: kept?.pointer(Float.self), bias: bc.map { UnsafePointer($0.pointer(Float.self)) })
             case .float64: convForward(l, plan, xc.pointer(Double.self), wc.pointer(Double.self), out.pointer(Double.self),
-                                       keep: kept?.pointer(Double.self))
+                                       keep: kept?.pointer(Double.self), bias: bc.map { UnsafePointer($0.pointer(Double.self)) })
             default: dtypeFailure("conv2d", expected: "floating-point tensors", x, w)
             }
         }
-        return out
+        return withExtendedLifetime(bc) { out }
     }
 
     /// The transposed convolution (the adjoint of ``conv2d(_:_:_:)`` in its input): `g`
@@ -256,7 +260,7 @@ extension Kernels {
 
     static func convForward<T: ConvolutionScalar>(_ l: ConvLayout, _ plan: ConvPlan, _ x: UnsafePointer<T>,
                                                   _ w: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>,
-                                                  keep: UnsafeMutablePointer<T>?) {
+                                                  keep: UnsafeMutablePointer<T>?, bias: UnsafePointer<T>?) {
         plan.forEachChunk { chunk, inner, _ in
             let samples = plan.samples(chunk)
             let n0 = samples.lowerBound, m = samples.count, ld = m * l.p
@@ -269,15 +273,29 @@ extension Kernels {
                     im2col(l, x, group: g, n0: n0, count: m, cols, threads: inner)
                     let wg = w + g * l.og * l.k
                     if m == 1 {
+                        let yg = y + (n0 * l.o + g * l.og) * l.p
                         T.gemm(transA: false, transB: false, m: l.og, n: l.p, k: l.k, a: wg, lda: l.k, b: cols, ldb: l.p,
-                               beta: 0, c: y + (n0 * l.o + g * l.og) * l.p, ldc: l.p)
+                               beta: 0, c: yg, ldc: l.p)
+                        if let bias {
+                            for oc in 0..<l.og {
+                                let b = bias[g * l.og + oc], row = yg + oc * l.p
+                                for e in 0..<l.p { row[e] += b }
+                            }
+                        }
                     } else {
                         T.gemm(transA: false, transB: false, m: l.og, n: ld, k: l.k, a: wg, lda: l.k, b: cols, ldb: ld,
                                beta: 0, c: tmp, ldc: ld)
-                        // tmp is og × (m·p) in (channel, sample, position) order: move to (sample, channel, position).
+                        // tmp is og × (m·p) in (channel, sample, position) order: move to (sample, channel,
+                        // position), adding the bias on the way.
                         for s in 0..<m {
                             for oc in 0..<l.og {
-                                (y + ((n0 + s) * l.o + g * l.og + oc) * l.p).update(from: tmp + oc * ld + s * l.p, count: l.p)
+                                let dst = y + ((n0 + s) * l.o + g * l.og + oc) * l.p, src = tmp + oc * ld + s * l.p
+                                if let bias {
+                                    let b = bias[g * l.og + oc]
+                                    for e in 0..<l.p { dst[e] = src[e] + b }
+                                } else {
+                                    dst.update(from: src, count: l.p)
+                                }
                             }
                         }
                     }
