@@ -6,6 +6,23 @@
 // plane; the differentiable op is then a gather at those positions, whose adjoint is a scatter-add
 // (``Kernels/poolScatter(_:indices:inputShape:)``).
 
+/// SIMD vectors that split into their even and odd lanes (for 2×2 pooling).
+protocol SIMDDeinterleaving: SIMD {
+    associatedtype Half: SIMD where Half.Scalar == Scalar
+    var evens: Half { get }
+    var odds: Half { get }
+}
+
+extension SIMD16: SIMDDeinterleaving {
+    var evens: SIMD8<Scalar> { evenHalf }
+    var odds: SIMD8<Scalar> { oddHalf }
+}
+
+extension SIMD8: SIMDDeinterleaving {
+    var evens: SIMD4<Scalar> { evenHalf }
+    var odds: SIMD4<Scalar> { oddHalf }
+}
+
 /// Kernel size, stride and padding of a 2-d pooling window.
 struct PoolGeometry: Sendable, Hashable, CustomStringConvertible {
     var kernelH: Int, kernelW: Int
@@ -114,51 +131,73 @@ extension Kernels {
         return (values, indices)
     }
 
-    /// 2×2 / stride 2 max pooling of one float32 plane, eight outputs at a time with SIMD selects
-    /// (same results as the scalar loop: the first maximum wins, a NaN wins over numbers and over
-    /// an earlier NaN).
+    /// 2×2 / stride 2 max pooling of one float32 plane, eight (or four) outputs at a time with
+    /// SIMD selects; a row whose width is not a multiple of the block ends with one overlapping
+    /// block. Same results as the scalar loop: the first maximum wins, a NaN wins over numbers and
+    /// over an earlier NaN.
     static func maxPool2x2(_ xp: UnsafePointer<Float>, _ vp: UnsafeMutablePointer<Float>, _ ip: UnsafeMutablePointer<Int>,
                            w: Int, oh: Int, ow: Int) {
-        let lanes = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
+        guard w < Int(Int32.max) - 16 else {
+            for r in 0..<oh { maxPool2x2Scalar(xp, vp, ip, w: w, r: r, ow: ow, from: 0) }
+            return
+        }
         for r in 0..<oh {
-            let row0 = xp + 2 * r * w, row1 = row0 + w
-            let base0 = 2 * r * w, base1 = base0 + w
-            var q = 0
-            if w < Int(Int32.max) {
+            if ow >= 8 {
+                var q = 0
                 while q + 8 <= ow {
-                    let u0 = UnsafeRawPointer(row0 + 2 * q).loadUnaligned(as: SIMD16<Float>.self)
-                    let u1 = UnsafeRawPointer(row1 + 2 * q).loadUnaligned(as: SIMD16<Float>.self)
-                    let a = u0.evenHalf, b = u0.oddHalf, c = u1.evenHalf, d = u1.oddHalf
-                    let at = lanes &+ Int32(2 * q)
-                    // Best of each horizontal pair (the right one wins if greater or NaN).
-                    var m0 = a, i0 = at
-                    let t0 = (b .> a) .| (b .!= b)
-                    m0.replace(with: b, where: t0)
-                    i0.replace(with: at &+ 1, where: t0)
-                    var m1 = c, i1 = at &+ Int32(w)
-                    let t1 = (d .> c) .| (d .!= d)
-                    m1.replace(with: d, where: t1)
-                    i1.replace(with: at &+ Int32(w + 1), where: t1)
-                    // The lower pair wins if greater, or NaN (a later NaN wins, as in the scalar loop).
-                    let t = (m1 .> m0) .| (m1 .!= m1)
-                    m0.replace(with: m1, where: t)
-                    i0.replace(with: i1, where: t)
-                    UnsafeMutableRawPointer(vp + r * ow + q).storeBytes(of: m0, as: SIMD8<Float>.self)
-                    UnsafeMutableRawPointer(ip + r * ow + q).storeBytes(
-                        of: SIMD8<Int>(truncatingIfNeeded: i0) &+ base0, as: SIMD8<Int>.self)
+                    maxPool2x2Block(SIMD8<Float>.self, SIMD16<Float>.self, xp, vp, ip, w: w, r: r, ow: ow, q: q)
                     q += 8
                 }
+                if q < ow { maxPool2x2Block(SIMD8<Float>.self, SIMD16<Float>.self, xp, vp, ip, w: w, r: r, ow: ow, q: ow - 8) }
+            } else if ow >= 4 {
+                maxPool2x2Block(SIMD4<Float>.self, SIMD8<Float>.self, xp, vp, ip, w: w, r: r, ow: ow, q: 0)
+                if ow > 4 { maxPool2x2Block(SIMD4<Float>.self, SIMD8<Float>.self, xp, vp, ip, w: w, r: r, ow: ow, q: ow - 4) }
+            } else {
+                maxPool2x2Scalar(xp, vp, ip, w: w, r: r, ow: ow, from: 0)
             }
-            while q < ow {
-                let a = row0[2 * q], b = row0[2 * q + 1], c = row1[2 * q], d = row1[2 * q + 1]
-                let t0 = b > a || b.isNaN, t1 = d > c || d.isNaN
-                let m0 = t0 ? b : a, m1 = t1 ? d : c
-                let i0 = base0 + 2 * q + (t0 ? 1 : 0), i1 = base1 + 2 * q + (t1 ? 1 : 0)
-                let t = m1 > m0 || m1.isNaN
-                vp[r * ow + q] = t ? m1 : m0
-                ip[r * ow + q] = t ? i1 : i0
-                q += 1
-            }
+        }
+    }
+
+    /// One block of `V.scalarCount` outputs of row `r` starting at column `q` (`W` is twice as wide).
+    @inline(__always)
+    static func maxPool2x2Block<V: SIMD, W: SIMD>(_: V.Type, _: W.Type, _ xp: UnsafePointer<Float>,
+                                                 _ vp: UnsafeMutablePointer<Float>, _ ip: UnsafeMutablePointer<Int>,
+                                                 w: Int, r: Int, ow: Int, q: Int)
+    where V.Scalar == Float, W.Scalar == Float, W: SIMDDeinterleaving, W.Half == V {
+        let row0 = xp + 2 * r * w, row1 = row0 + w
+        let u0 = UnsafeRawPointer(row0 + 2 * q).loadUnaligned(as: W.self)
+        let u1 = UnsafeRawPointer(row1 + 2 * q).loadUnaligned(as: W.self)
+        let a = u0.evens, b = u0.odds, c = u1.evens, d = u1.odds
+        // Best of each horizontal pair (the right one wins if greater or NaN), then the lower pair
+        // wins if greater or NaN (a later NaN wins, as in the scalar loop). Positions are tracked
+        // as 0…3 within the window.
+        let t0 = (b .> a) .| (b .!= b)
+        let m0 = a.replacing(with: b, where: t0)
+        let t1 = (d .> c) .| (d .!= d)
+        let m1 = c.replacing(with: d, where: t1)
+        let t = (m1 .> m0) .| (m1 .!= m1)
+        let best = m0.replacing(with: m1, where: t)
+        UnsafeMutableRawPointer(vp + r * ow + q).storeBytes(of: best, as: V.self)
+        let base = 2 * r * w + 2 * q
+        for lane in 0..<V.scalarCount {
+            let lower = t[lane], right = lower ? t1[lane] : t0[lane]
+            ip[r * ow + q + lane] = base + 2 * lane + (lower ? w : 0) + (right ? 1 : 0)
+        }
+    }
+
+    /// Outputs `from..<ow` of row `r`, one at a time.
+    static func maxPool2x2Scalar(_ xp: UnsafePointer<Float>, _ vp: UnsafeMutablePointer<Float>, _ ip: UnsafeMutablePointer<Int>,
+                                 w: Int, r: Int, ow: Int, from: Int) {
+        let row0 = xp + 2 * r * w, row1 = row0 + w
+        let base0 = 2 * r * w, base1 = base0 + w
+        for q in from..<ow {
+            let a = row0[2 * q], b = row0[2 * q + 1], c = row1[2 * q], d = row1[2 * q + 1]
+            let t0 = b > a || b.isNaN, t1 = d > c || d.isNaN
+            let m0 = t0 ? b : a, m1 = t1 ? d : c
+            let i0 = base0 + 2 * q + (t0 ? 1 : 0), i1 = base1 + 2 * q + (t1 ? 1 : 0)
+            let t = m1 > m0 || m1.isNaN
+            vp[r * ow + q] = t ? m1 : m0
+            ip[r * ow + q] = t ? i1 : i0
         }
     }
 
