@@ -6,23 +6,6 @@
 // plane; the differentiable op is then a gather at those positions, whose adjoint is a scatter-add
 // (``Kernels/poolScatter(_:indices:inputShape:)``).
 
-/// SIMD vectors that split into their even and odd lanes (for 2×2 pooling).
-protocol SIMDDeinterleaving: SIMD {
-    associatedtype Half: SIMD where Half.Scalar == Scalar
-    var evens: Half { get }
-    var odds: Half { get }
-}
-
-extension SIMD16: SIMDDeinterleaving {
-    var evens: SIMD8<Scalar> { evenHalf }
-    var odds: SIMD8<Scalar> { oddHalf }
-}
-
-extension SIMD8: SIMDDeinterleaving {
-    var evens: SIMD4<Scalar> { evenHalf }
-    var odds: SIMD4<Scalar> { oddHalf }
-}
-
 /// Kernel size, stride and padding of a 2-d pooling window.
 struct PoolGeometry: Sendable, Hashable, CustomStringConvertible {
     var kernelH: Int, kernelW: Int
@@ -145,44 +128,67 @@ extension Kernels {
             if ow >= 8 {
                 var q = 0
                 while q + 8 <= ow {
-                    maxPool2x2Block(SIMD8<Float>.self, SIMD16<Float>.self, xp, vp, ip, w: w, r: r, ow: ow, q: q)
+                    maxPool2x2Block8(xp, vp, ip, w: w, r: r, ow: ow, q: q)
                     q += 8
                 }
-                if q < ow { maxPool2x2Block(SIMD8<Float>.self, SIMD16<Float>.self, xp, vp, ip, w: w, r: r, ow: ow, q: ow - 8) }
+                if q < ow { maxPool2x2Block8(xp, vp, ip, w: w, r: r, ow: ow, q: ow - 8) }
             } else if ow >= 4 {
-                maxPool2x2Block(SIMD4<Float>.self, SIMD8<Float>.self, xp, vp, ip, w: w, r: r, ow: ow, q: 0)
-                if ow > 4 { maxPool2x2Block(SIMD4<Float>.self, SIMD8<Float>.self, xp, vp, ip, w: w, r: r, ow: ow, q: ow - 4) }
+                maxPool2x2Block4(xp, vp, ip, w: w, r: r, ow: ow, q: 0)
+                if ow > 4 { maxPool2x2Block4(xp, vp, ip, w: w, r: r, ow: ow, q: ow - 4) }
             } else {
                 maxPool2x2Scalar(xp, vp, ip, w: w, r: r, ow: ow, from: 0)
             }
         }
     }
 
-    /// One block of `V.scalarCount` outputs of row `r` starting at column `q` (`W` is twice as wide).
+    /// One block of 8 outputs of row `r` starting at column `q`.
     @inline(__always)
-    static func maxPool2x2Block<V: SIMD, W: SIMD>(_: V.Type, _: W.Type, _ xp: UnsafePointer<Float>,
-                                                 _ vp: UnsafeMutablePointer<Float>, _ ip: UnsafeMutablePointer<Int>,
-                                                 w: Int, r: Int, ow: Int, q: Int)
-    where V.Scalar == Float, W.Scalar == Float, W: SIMDDeinterleaving, W.Half == V {
+    static func maxPool2x2Block8(_ xp: UnsafePointer<Float>, _ vp: UnsafeMutablePointer<Float>,
+                                _ ip: UnsafeMutablePointer<Int>, w: Int, r: Int, ow: Int, q: Int) {
         let row0 = xp + 2 * r * w, row1 = row0 + w
-        let u0 = UnsafeRawPointer(row0 + 2 * q).loadUnaligned(as: W.self)
-        let u1 = UnsafeRawPointer(row1 + 2 * q).loadUnaligned(as: W.self)
-        let a = u0.evens, b = u0.odds, c = u1.evens, d = u1.odds
+        let u0 = UnsafeRawPointer(row0 + 2 * q).loadUnaligned(as: SIMD16<Float>.self)
+        let u1 = UnsafeRawPointer(row1 + 2 * q).loadUnaligned(as: SIMD16<Float>.self)
+        let a = u0.evenHalf, b = u0.oddHalf, c = u1.evenHalf, d = u1.oddHalf
         // Best of each horizontal pair (the right one wins if greater or NaN), then the lower pair
-        // wins if greater or NaN (a later NaN wins, as in the scalar loop). Positions are tracked
-        // as 0…3 within the window.
+        // wins if greater or NaN (a later NaN wins, as in the scalar loop).
         let t0 = (b .> a) .| (b .!= b)
         let m0 = a.replacing(with: b, where: t0)
         let t1 = (d .> c) .| (d .!= d)
         let m1 = c.replacing(with: d, where: t1)
         let t = (m1 .> m0) .| (m1 .!= m1)
-        let best = m0.replacing(with: m1, where: t)
-        UnsafeMutableRawPointer(vp + r * ow + q).storeBytes(of: best, as: V.self)
-        let base = 2 * r * w + 2 * q
-        for lane in 0..<V.scalarCount {
-            let lower = t[lane], right = lower ? t1[lane] : t0[lane]
-            ip[r * ow + q + lane] = base + 2 * lane + (lower ? w : 0) + (right ? 1 : 0)
-        }
+        UnsafeMutableRawPointer(vp + r * ow + q).storeBytes(of: m0.replacing(with: m1, where: t), as: SIMD8<Float>.self)
+        // Positions: 2q + lane, plus 1 for the right column, plus w for the lower row.
+        let column = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14) &+ Int32(2 * q)
+        let upper = column.replacing(with: column &+ 1, where: t0)
+        let lower = column.replacing(with: column &+ 1, where: t1) &+ Int32(w)
+        let at = upper.replacing(with: lower, where: t)
+        UnsafeMutableRawPointer(ip + r * ow + q).storeBytes(
+            of: SIMD8<Int>(truncatingIfNeeded: at) &+ (2 * r * w), as: SIMD8<Int>.self)
+    }
+
+    /// One block of 4 outputs of row `r` starting at column `q`.
+    @inline(__always)
+    static func maxPool2x2Block4(_ xp: UnsafePointer<Float>, _ vp: UnsafeMutablePointer<Float>,
+                                _ ip: UnsafeMutablePointer<Int>, w: Int, r: Int, ow: Int, q: Int) {
+        let row0 = xp + 2 * r * w, row1 = row0 + w
+        let u0 = UnsafeRawPointer(row0 + 2 * q).loadUnaligned(as: SIMD8<Float>.self)
+        let u1 = UnsafeRawPointer(row1 + 2 * q).loadUnaligned(as: SIMD8<Float>.self)
+        let a = u0.evenHalf, b = u0.oddHalf, c = u1.evenHalf, d = u1.oddHalf
+        // Best of each horizontal pair (the right one wins if greater or NaN), then the lower pair
+        // wins if greater or NaN (a later NaN wins, as in the scalar loop).
+        let t0 = (b .> a) .| (b .!= b)
+        let m0 = a.replacing(with: b, where: t0)
+        let t1 = (d .> c) .| (d .!= d)
+        let m1 = c.replacing(with: d, where: t1)
+        let t = (m1 .> m0) .| (m1 .!= m1)
+        UnsafeMutableRawPointer(vp + r * ow + q).storeBytes(of: m0.replacing(with: m1, where: t), as: SIMD4<Float>.self)
+        // Positions: 2q + lane, plus 1 for the right column, plus w for the lower row.
+        let column = SIMD4<Int32>(0, 2, 4, 6) &+ Int32(2 * q)
+        let upper = column.replacing(with: column &+ 1, where: t0)
+        let lower = column.replacing(with: column &+ 1, where: t1) &+ Int32(w)
+        let at = upper.replacing(with: lower, where: t)
+        UnsafeMutableRawPointer(ip + r * ow + q).storeBytes(
+            of: SIMD4<Int>(truncatingIfNeeded: at) &+ (2 * r * w), as: SIMD4<Int>.self)
     }
 
     /// Outputs `from..<ow` of row `r`, one at a time.
