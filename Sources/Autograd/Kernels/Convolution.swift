@@ -435,7 +435,8 @@ extension Kernels {
                         // Rows are short (the output width): plain loops, no memmove calls.
                         for q in 0..<lo { dst[q] = 0 }
                         if g.strideW == 1 {
-                            for q in lo..<hi { dst[q] = src[q] }
+                            copyShortRow(UnsafeMutableRawPointer(dst + lo), UnsafeRawPointer(src + lo),
+                                         bytes: (hi - lo) * MemoryLayout<T>.size)
                         } else {
                             let sw = g.strideW
                             for q in lo..<hi { dst[q] = src[q * sw] }
@@ -444,6 +445,25 @@ extension Kernels {
                     }
                 }
             }
+        }
+    }
+
+    /// Copies a short row (a few dozen bytes) in 16-byte blocks, the last one overlapping, instead
+    /// of a vectorised loop whose scalar remainder dominates at these lengths.
+    @inline(__always)
+    static func copyShortRow(_ dst: UnsafeMutableRawPointer, _ src: UnsafeRawPointer, bytes: Int) {
+        if bytes >= 16 {
+            var o = 0
+            while o + 16 <= bytes {
+                dst.storeBytes(of: src.loadUnaligned(fromByteOffset: o, as: SIMD4<Float>.self), toByteOffset: o, as: SIMD4<Float>.self)
+                o += 16
+            }
+            if o < bytes {
+                let last = bytes - 16
+                dst.storeBytes(of: src.loadUnaligned(fromByteOffset: last, as: SIMD4<Float>.self), toByteOffset: last, as: SIMD4<Float>.self)
+            }
+        } else if bytes > 0 {
+            dst.copyMemory(from: src, byteCount: bytes)
         }
     }
 
