@@ -12,6 +12,8 @@ import COpenBLAS
 // column matrix fits a fixed budget (so it stays in cache and GEMMs are wide). With several threads
 // and enough work, each thread takes whole chunks (BLAS single-threaded meanwhile); otherwise
 // im2col / col2im split their rows or samples across threads and BLAS threads the GEMMs itself.
+// When the weight is being differentiated, the forward pass keeps its column matrices (up to
+// `ConvColumns.limitBytes`) for the weight gradient, which then needs no im2col of its own.
 
 /// Stride, padding, dilation and groups of a 2-d convolution (or of its transpose).
 struct ConvGeometry: Sendable, Hashable, CustomStringConvertible {
@@ -155,6 +157,9 @@ final class ConvColumns: @unchecked Sendable {
     var columns: Tensor?
     /// The chunks the columns were built in (their layout).
     var plan: ConvPlan?
+    /// Column matrices larger than this are not kept (the weight gradient rebuilds them): they
+    /// are about kH·kW times the size of the input, and live until the trace ends.
+    static let limitBytes = 64 << 20
 
     /// The kept columns if they were built from `x`'s memory.
     func columns(for x: Tensor) -> (Tensor, ConvPlan)? {
@@ -177,7 +182,9 @@ extension Kernels {
         if out.count == 0 { return out }
         let xc = x.contiguous(), wc = w.contiguous()
         let plan = l.plan(byteSize: x.dtype.byteSize, threads: Threading.count)
-        let kept = keep.map { _ in Tensor.uninitialized(shape: [l.geo.groups * l.n * l.k * l.p], dtype: x.dtype) }
+        let columnCount = l.geo.groups * l.n * l.k * l.p
+        let kept = keep != nil && columnCount * x.dtype.byteSize <= ConvColumns.limitBytes
+            ? Tensor.uninitialized(shape: [columnCount], dtype: x.dtype) : nil
         if let keep, let kept {
             keep.input = x
             keep.columns = kept
