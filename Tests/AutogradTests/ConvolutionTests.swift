@@ -208,6 +208,19 @@ struct ConvolutionTests {
         #expect(worst < 1e-6)
     }
 
+    /// A strided (permuted) input gives the same values and weight gradient as its contiguous copy
+    /// (the kept im2col columns are built from the copy).
+    @Test func nonContiguousInput() {
+        let x = Tensor.randn([2, 5, 6, 3], seed: 81).permute([0, 3, 1, 2])   // [2, 3, 5, 6], strided
+        #expect(!x.isContiguous)
+        let w = Tensor.randn([4, 3, 2, 3], seed: 82), b = Tensor.randn([4], seed: 83)
+        let xc = x.contiguous()
+        #expect(conv2d(x, weight: w, bias: b, padding: 1).doubles == conv2d(xc, weight: w, bias: b, padding: 1).doubles)
+        let gw = grad { (w: Tensor) in square(conv2d(x, weight: w, padding: 1)).sum() }(w)
+        let gwc = grad { (w: Tensor) in square(conv2d(xc, weight: w, padding: 1)).sum() }(w)
+        #expect(gw.doubles == gwc.doubles)
+    }
+
     /// Second derivatives: d²/dw² of ½‖conv2d(x, w)‖² is constant (the loss is quadratic in w), so
     /// the Hessian-vector product along v equals the change of the gradient from w to w + v.
     @Test func hessianVectorProductOfQuadraticLoss() {
