@@ -1,4 +1,5 @@
 import COpenBLAS
+import Dispatch
 
 // Convolution kernels (no autodiff): 2-d cross-correlation in NCHW / OIHW layout with stride,
 // padding, dilation and groups, computed as im2col + GEMM on BLAS. Three kernels cover the forward
@@ -10,7 +11,7 @@ import COpenBLAS
 //
 // 1-d convolutions run as 2-d ones of height 1. The batch is processed in chunks of samples whose
 // column matrix fits a fixed budget (so it stays in cache and GEMMs are wide). With several threads
-// and enough work, each thread takes whole chunks (BLAS single-threaded meanwhile); otherwise
+// and enough work, threads take whole chunks (BLAS single-threaded meanwhile); otherwise
 // im2col / col2im split their rows or samples across threads and BLAS threads the GEMMs itself.
 // When the weight is being differentiated, the forward pass keeps its column matrices (up to
 // `ConvColumns.limitBytes`) for the weight gradient, which then needs no im2col of its own.
@@ -116,35 +117,41 @@ struct ConvPlan {
     /// The same chunks, run in parallel or not as `other` says.
     func running(like other: ConvPlan) -> ConvPlan { ConvPlan(n: n, samplesPerChunk: samplesPerChunk, parallel: other.parallel) }
 
-    /// How many threads share the chunks (1 unless `parallel`).
-    var workers: Int { parallel ? Swift.max(1, Swift.min(Threading.count, chunks)) : 1 }
+    /// How many tasks the chunks are grouped into: 1 on one thread; with several threads a few
+    /// per thread, handed out dynamically so that a thread slowed down by other processes on its
+    /// core takes fewer of them.
+    var tasks: Int { parallel ? Swift.max(1, Swift.min(chunks, 4 * Threading.count)) : 1 }
+    /// Consecutive chunks per task.
+    var chunksPerTask: Int { (chunks + tasks - 1) / tasks }
 
-    /// Runs `body(chunk, innerThreads, worker)` for every chunk: on one thread (BLAS and
-    /// im2col may then use threads inside, `innerThreads` true), or with consecutive chunks per
-    /// worker thread and BLAS single-threaded meanwhile (so that its threads do not compete with
-    /// ours). Each worker runs its chunks in increasing order.
-    func forEachChunk(_ body: (_ chunk: Int, _ innerThreads: Bool, _ worker: Int) -> Void) {
-        let workers = self.workers
-        if workers == 1 {
+    /// Runs `body(chunk, innerThreads, task)` for every chunk: on one thread (BLAS and im2col may
+    /// then use threads inside, `innerThreads` true), or as ``tasks`` groups of consecutive chunks
+    /// spread over the threads with BLAS single-threaded meanwhile (so that its threads do not
+    /// compete with ours). Each task runs its chunks in increasing order.
+    func forEachChunk(_ body: (_ chunk: Int, _ innerThreads: Bool, _ task: Int) -> Void) {
+        let tasks = self.tasks
+        if tasks == 1 {
             for c in 0..<chunks { body(c, true, 0) }
             return
         }
         let threads = Threading.count
-        let per = (chunks + workers - 1) / workers
+        let per = chunksPerTask
         openblas_set_num_threads(1)
         defer { openblas_set_num_threads(Int32(threads)) }
-        Threading.forEachChunk(workers, minimumParallel: 2) { range in
-            for worker in range {
-                for c in (worker * per)..<Swift.min(chunks, (worker + 1) * per) { body(c, false, worker) }
+        withoutActuallyEscaping(body) { body in
+            let task = ChunkTask { range in
+                for t in range {
+                    for c in (t * per)..<Swift.min(chunks, (t + 1) * per) { body(c, false, t) }
+                }
             }
+            // One iteration per task (not `Threading.forEachChunk`'s one range per thread): idle
+            // threads take the next task, which balances uneven progress.
+            DispatchQueue.concurrentPerform(iterations: tasks) { t in task.body(t..<(t + 1)) }
         }
     }
 
-    /// Whether `chunk` is the first one its worker runs.
-    func isFirstOfWorker(_ chunk: Int) -> Bool {
-        let workers = self.workers
-        return chunk % ((chunks + workers - 1) / workers) == 0
-    }
+    /// Whether `chunk` is the first one its task runs.
+    func isFirstOfTask(_ chunk: Int) -> Bool { chunk % chunksPerTask == 0 }
 }
 
 /// The column matrices (im2col) of one convolution's input, kept from the forward pass so that the
@@ -337,20 +344,20 @@ extension Kernels {
         }
     }
 
-    /// Each worker thread accumulates its chunks in its own slot; the slots are summed in worker
-    /// order at the end (so the result depends on the thread count only through that order).
+    /// Each task accumulates its chunks in its own slot; the slots are summed in task order at the
+    /// end (so the result depends on the thread count only through the grouping into tasks).
     static func convWeightGrad<T: ConvolutionScalar>(_ l: ConvLayout, _ plan: ConvPlan, _ x: UnsafePointer<T>,
                                                      _ gy: UnsafePointer<T>, _ dw: UnsafeMutablePointer<T>,
                                                      kept: UnsafeMutablePointer<T>?) {
         let size = l.o * l.k
-        let workers = plan.workers
-        let slotsT = scratch(workers > 1 ? workers * size : 1, T.self)
+        let tasks = plan.tasks
+        let slotsT = scratch(tasks > 1 ? tasks * size : 1, T.self)
         withExtendedLifetime(slotsT) {
-            let slots = workers > 1 ? slotsT.pointer(T.self) : dw
-            plan.forEachChunk { chunk, inner, worker in
+            let slots = tasks > 1 ? slotsT.pointer(T.self) : dw
+            plan.forEachChunk { chunk, inner, task in
                 let samples = plan.samples(chunk)
                 let n0 = samples.lowerBound, m = samples.count, ld = m * l.p
-                let beta: T = plan.isFirstOfWorker(chunk) ? 0 : 1
+                let beta: T = plan.isFirstOfTask(chunk) ? 0 : 1
                 let colsT = scratch(kept == nil ? l.k * ld : 1, T.self)
                 let tmpT = m > 1 ? scratch(l.og * ld, T.self) : colsT
                 withLifetimes(colsT, tmpT) {
@@ -371,13 +378,13 @@ extension Kernels {
                             a = UnsafePointer(tmp)
                         }
                         T.gemm(transA: false, transB: true, m: l.og, n: l.k, k: ld, a: a, lda: ld, b: cols, ldb: ld,
-                               beta: beta, c: slots + worker * size + g * l.og * l.k, ldc: l.k)
+                               beta: beta, c: slots + task * size + g * l.og * l.k, ldc: l.k)
                     }
                 }
             }
-            if workers > 1 {
+            if tasks > 1 {
                 dw.update(from: slots, count: size)
-                for k in 1..<workers {
+                for k in 1..<tasks {
                     let src = slots + k * size
                     for e in 0..<size { dw[e] += src[e] }
                 }
