@@ -301,6 +301,19 @@ struct ConvolutionTests {
         let worst = zip(y64.doubles, y[0..<1].doubles).map { Swift.abs($0 - $1) }.max() ?? 1
         #expect(worst < 1e-4)
     }
+
+    /// The same identities in float64 on a batch of 10 single-sample chunks, which several threads
+    /// share unevenly (10 chunks in tasks of 2) — every weight-gradient partial must be counted once.
+    @Test func adjointIdentitiesUnevenChunks() {
+        let geo = ConvGeometry(padH: 1, padW: 1)
+        let x = Tensor.randn([10, 8, 24, 24], seed: 66), w = Tensor.randn([4, 8, 3, 3], seed: 67)
+        let y = Kernels.conv2d(x, w, geo)
+        let g = Tensor.randn(y.shape, seed: 68)
+        let dx = Kernels.conv2dInputGrad(g, w, geo, inputSize: (24, 24))
+        let dw = Kernels.conv2dWeightGrad(x, g, geo, kernelSize: (3, 3))
+        let a = (y * g).sum().scalar, b = (x * dx).sum().scalar, c = (w * dw).sum().scalar
+        #expect(Swift.abs(a - b) <= 1e-10 * Swift.abs(a) && Swift.abs(a - c) <= 1e-10 * Swift.abs(a), "\(a) \(b) \(c)")
+    }
 }
 
 @Suite("Convolution misuse messages")

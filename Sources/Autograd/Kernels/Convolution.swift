@@ -120,9 +120,13 @@ struct ConvPlan {
     /// How many tasks the chunks are grouped into: 1 on one thread; with several threads a few
     /// per thread, handed out dynamically so that a thread slowed down by other processes on its
     /// core takes fewer of them.
-    var tasks: Int { parallel ? Swift.max(1, Swift.min(chunks, 4 * Threading.count)) : 1 }
-    /// Consecutive chunks per task.
-    var chunksPerTask: Int { (chunks + tasks - 1) / tasks }
+    var tasks: Int { (chunks + chunksPerTask - 1) / chunksPerTask }
+    /// Consecutive chunks per task (every task gets at least one).
+    var chunksPerTask: Int {
+        guard parallel else { return Swift.max(1, chunks) }
+        let wanted = Swift.max(1, Swift.min(chunks, 4 * Threading.count))
+        return (chunks + wanted - 1) / wanted
+    }
 
     /// Runs `body(chunk, innerThreads, task)` for every chunk: on one thread (BLAS and im2col may
     /// then use threads inside, `innerThreads` true), or as ``tasks`` groups of consecutive chunks
