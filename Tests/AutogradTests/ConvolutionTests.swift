@@ -221,6 +221,17 @@ struct ConvolutionTests {
         #expect(gw.doubles == gwc.doubles)
     }
 
+    /// The fused bias equals adding the bias afterwards on inputs large enough for one-sample
+    /// chunks (the bias written first, the GEMM adding to it); the small reference cases with a
+    /// bias cover multi-sample chunks (bias added while reordering).
+    @Test(arguments: [1, 3]) func fusedBiasMatchesAddedBias(batch: Int) {
+        let x = Tensor.randn([batch, 8, 40, 40], seed: 91, dtype: .float32), w = Tensor.randn([5, 8, 3, 3], seed: 92, dtype: .float32)
+        let b = Tensor.randn([5], seed: 93, dtype: .float32)
+        let fused = conv2d(x, weight: w, bias: b, padding: 1), added = conv2d(x, weight: w, padding: 1) + b.reshape([1, 5, 1, 1])
+        let worst = zip(fused.doubles, added.doubles).map { Swift.abs($0 - $1) }.max() ?? 1
+        #expect(worst < 1e-5)
+    }
+
     /// Second derivatives: d²/dw² of ½‖conv2d(x, w)‖² is constant (the loss is quadratic in w), so
     /// the Hessian-vector product along v equals the change of the gradient from w to w + v.
     @Test func hessianVectorProductOfQuadraticLoss() {

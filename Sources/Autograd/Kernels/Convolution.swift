@@ -291,15 +291,14 @@ extension Kernels {
                     im2col(l, x, group: g, n0: n0, count: m, cols, threads: inner)
                     let wg = w + g * l.og * l.k
                     if m == 1 {
+                        // The output starts as the bias (GEMM with beta 1 adds to it; beta 0 would
+                        // cost BLAS a zeroing pass of its own).
                         let yg = y + (n0 * l.o + g * l.og) * l.p
-                        T.gemm(transA: false, transB: false, m: l.og, n: l.p, k: l.k, a: wg, lda: l.k, b: cols, ldb: l.p,
-                               beta: 0, c: yg, ldc: l.p)
                         if let bias {
-                            for oc in 0..<l.og {
-                                let b = bias[g * l.og + oc], row = yg + oc * l.p
-                                for e in 0..<l.p { row[e] += b }
-                            }
+                            for oc in 0..<l.og { (yg + oc * l.p).update(repeating: bias[g * l.og + oc], count: l.p) }
                         }
+                        T.gemm(transA: false, transB: false, m: l.og, n: l.p, k: l.k, a: wg, lda: l.k, b: cols, ldb: l.p,
+                               beta: bias == nil ? 0 : 1, c: yg, ldc: l.p)
                     } else {
                         T.gemm(transA: false, transB: false, m: l.og, n: ld, k: l.k, a: wg, lda: l.k, b: cols, ldb: ld,
                                beta: 0, c: tmp, ldc: ld)
