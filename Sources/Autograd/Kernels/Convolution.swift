@@ -131,7 +131,9 @@ struct ConvPlan {
     /// Runs `body(chunk, innerThreads, task)` for every chunk: on one thread (BLAS and im2col may
     /// then use threads inside, `innerThreads` true), or as ``tasks`` groups of consecutive chunks
     /// spread over the threads with BLAS single-threaded meanwhile (so that its threads do not
-    /// compete with ours). Each task runs its chunks in increasing order.
+    /// compete with ours). Each task runs its chunks in increasing order. The BLAS thread count is
+    /// process-wide: BLAS calls made meanwhile on other threads run single-threaded too (their
+    /// results are the same).
     func forEachChunk(_ body: (_ chunk: Int, _ innerThreads: Bool, _ task: Int) -> Void) {
         let tasks = self.tasks
         if tasks == 1 {
