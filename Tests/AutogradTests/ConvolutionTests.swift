@@ -190,6 +190,48 @@ struct ConvolutionTests {
         #expect(g.doubles == [0, 1, 0, 0, 0, 2, 1, 0, 0])
     }
 
+    /// The float32 2×2 max pool (eight outputs at a time) agrees with the float64 scalar loop on
+    /// values and on the argmax (through the gradient), with ties, and NaNs (a later NaN wins).
+    @Test(arguments: [22, 16, 10, 8, 6]) func maxPool2x2Float32MatchesScalarLoop(width: Int) {
+        let shape = [2, 3, 6, width], n = shape.reduce(1, *)
+        var values = Tensor.randn(shape, seed: 71).doubles.map { ($0 * 4).rounded() / 4 }   // many ties
+        for k in [5, 30, 31, 30 + width, 2 * width + 1, 2 * width + 2] where k < n { values[k] = .nan }
+        values[n / 2] = -.infinity
+        let x64 = Tensor(values, shape: shape), x32 = x64.cast(to: .float32)
+        let y64 = maxPool2d(x64, kernelSize: 2), y32 = maxPool2d(x32, kernelSize: 2)
+        #expect(y32.shape == [2, 3, 3, width / 2])
+        for (a, b) in zip(y32.doubles, y64.doubles) { #expect(a == b || (a.isNaN && b.isNaN), "\(a) vs \(b)") }
+        let w = Tensor.randn(y64.shape, seed: 72)
+        let g64 = grad { (x: Tensor) in (maxPool2d(x, kernelSize: 2) * w).sum() }(x64)
+        let g32 = grad { (x: Tensor) in (maxPool2d(x, kernelSize: 2) * w.cast(to: .float32)).sum() }(x32)
+        let worst = zip(g32.doubles, g64.doubles).map { Swift.abs($0 - $1) }.max() ?? 1
+        #expect(worst < 1e-6)
+    }
+
+    /// A strided (permuted) input gives the same values and weight gradient as its contiguous copy
+    /// (the kept im2col columns are built from the copy).
+    @Test func nonContiguousInput() {
+        let x = Tensor.randn([2, 5, 6, 3], seed: 81).permute([0, 3, 1, 2])   // [2, 3, 5, 6], strided
+        #expect(!x.isContiguous)
+        let w = Tensor.randn([4, 3, 2, 3], seed: 82), b = Tensor.randn([4], seed: 83)
+        let xc = x.contiguous()
+        #expect(conv2d(x, weight: w, bias: b, padding: 1).doubles == conv2d(xc, weight: w, bias: b, padding: 1).doubles)
+        let gw = grad { (w: Tensor) in square(conv2d(x, weight: w, padding: 1)).sum() }(w)
+        let gwc = grad { (w: Tensor) in square(conv2d(xc, weight: w, padding: 1)).sum() }(w)
+        #expect(gw.doubles == gwc.doubles)
+    }
+
+    /// The fused bias equals adding the bias afterwards on inputs large enough for one-sample
+    /// chunks (the bias written first, the GEMM adding to it); the small reference cases with a
+    /// bias cover multi-sample chunks (bias added while reordering).
+    @Test(arguments: [1, 3]) func fusedBiasMatchesAddedBias(batch: Int) {
+        let x = Tensor.randn([batch, 8, 40, 40], seed: 91, dtype: .float32), w = Tensor.randn([5, 8, 3, 3], seed: 92, dtype: .float32)
+        let b = Tensor.randn([5], seed: 93, dtype: .float32)
+        let fused = conv2d(x, weight: w, bias: b, padding: 1), added = conv2d(x, weight: w, padding: 1) + b.reshape([1, 5, 1, 1])
+        let worst = zip(fused.doubles, added.doubles).map { Swift.abs($0 - $1) }.max() ?? 1
+        #expect(worst < 1e-5)
+    }
+
     /// Second derivatives: d²/dw² of ½‖conv2d(x, w)‖² is constant (the loss is quadratic in w), so
     /// the Hessian-vector product along v equals the change of the gradient from w to w + v.
     @Test func hessianVectorProductOfQuadraticLoss() {
@@ -224,6 +266,15 @@ struct ConvolutionTests {
             #expect(split < 1e-10, "\(p.name): JVP is not the sum of its partial JVPs")
         }
         expectJVP(conv, x, w, dx, dw)
+        // The fused convolution + bias (three arguments).
+        let b = Tensor.randn([6], seed: 64), db = Tensor.randn([6], seed: 65)
+        let fused = Primitives.conv2dBias(geo)
+        let fd = (fused([x + dx * 1e-3, w + dw * 1e-3, b + db * 1e-3]) - fused([x - dx * 1e-3, w - dw * 1e-3, b - db * 1e-3])) / 2e-3
+        let fusedJVP = fused.jvp!([dx, dw, db], fused([x, w, b]), [x, w, b])
+        let fusedWorst = zip(fusedJVP.doubles, fd.doubles).map { Swift.abs($0 - $1) }.max() ?? 1
+        #expect(fusedWorst < 1e-8, "conv2d + bias: JVP differs from finite differences by \(fusedWorst)")
+        let onlyBias = fused.jvp!([nil, nil, db], fused([x, w, b]), [x, w, b])
+        #expect(onlyBias.shape == y.shape && onlyBias.doubles[1] == db.doubles[0])
         expectJVP(inputGrad, gy, w, dgy, dw)
         expectJVP(weightGrad, x, gy, dx, dgy)
 
@@ -260,6 +311,19 @@ struct ConvolutionTests {
         let y64 = Kernels.conv2d(x[0..<1].cast(to: .float64), w.cast(to: .float64), geo)
         let worst = zip(y64.doubles, y[0..<1].doubles).map { Swift.abs($0 - $1) }.max() ?? 1
         #expect(worst < 1e-4)
+    }
+
+    /// The same identities in float64 on a batch of 10 single-sample chunks, which several threads
+    /// share unevenly (10 chunks in tasks of 2) — every weight-gradient partial must be counted once.
+    @Test func adjointIdentitiesUnevenChunks() {
+        let geo = ConvGeometry(padH: 1, padW: 1)
+        let x = Tensor.randn([10, 8, 24, 24], seed: 66), w = Tensor.randn([4, 8, 3, 3], seed: 67)
+        let y = Kernels.conv2d(x, w, geo)
+        let g = Tensor.randn(y.shape, seed: 68)
+        let dx = Kernels.conv2dInputGrad(g, w, geo, inputSize: (24, 24))
+        let dw = Kernels.conv2dWeightGrad(x, g, geo, kernelSize: (3, 3))
+        let a = (y * g).sum().scalar, b = (x * dx).sum().scalar, c = (w * dw).sum().scalar
+        #expect(Swift.abs(a - b) <= 1e-10 * Swift.abs(a) && Swift.abs(a - c) <= 1e-10 * Swift.abs(a), "\(a) \(b) \(c)")
     }
 }
 

@@ -30,7 +30,7 @@ extension Kernels {
     /// Runs `body` over the planes `0..<planes` in parallel chunks when `planes · planeSize` is large.
     @inline(__always)
     static func forEachPlane(_ planes: Int, planeSize: Int, _ body: (Range<Int>) -> Void) {
-        Threading.forEachChunk(planes, minimumParallel: Swift.max(1, poolParallelElements / Swift.max(planeSize, 1)), body)
+        Threading.forEachChunk(planes, minimumParallel: Swift.max(2, poolParallelElements / Swift.max(planeSize, 1)), body)
     }
 
     /// Max pooling of N×C×H×W `x`: the maxima (N×C×oH×oW) and the flat in-plane positions of the
@@ -52,18 +52,29 @@ extension Kernels {
                         && geo.padH == 0 && geo.padW == 0 {
                         // The common 2×2 / stride 2 window: no bounds checks, and selects instead of
                         // branches (the comparisons are unpredictable on real data).
+                        if T.self == Float.self {
+                            maxPool2x2(UnsafeRawPointer(xp).assumingMemoryBound(to: Float.self),
+                                       UnsafeMutableRawPointer(vp).assumingMemoryBound(to: Float.self), ip,
+                                       w: w, oh: oh, ow: ow)
+                            continue
+                        }
                         for r in 0..<oh {
                             let row0 = xp + 2 * r * w, row1 = row0 + w
                             let base0 = 2 * r * w, base1 = base0 + w
                             for q in 0..<ow {
                                 let a = row0[2 * q], b = row0[2 * q + 1], cc = row1[2 * q], d = row1[2 * q + 1]
+                                // `take` is 1 where the candidate wins (greater, or NaN), as an
+                                // integer so that the compiler emits selects, not branches.
                                 var best = a, at = base0 + 2 * q
-                                var take = b > best || b != b
-                                best = take ? b : best; at = take ? base0 + 2 * q + 1 : at
-                                take = cc > best || cc != cc
-                                best = take ? cc : best; at = take ? base1 + 2 * q : at
-                                take = d > best || d != d
-                                best = take ? d : best; at = take ? base1 + 2 * q + 1 : at
+                                var take = (b > best ? 1 : 0) | (b != b ? 1 : 0)
+                                best = take != 0 ? b : best
+                                at &+= take &* 1
+                                take = (cc > best ? 1 : 0) | (cc != cc ? 1 : 0)
+                                best = take != 0 ? cc : best
+                                at = take != 0 ? base1 + 2 * q : at
+                                take = (d > best ? 1 : 0) | (d != d ? 1 : 0)
+                                best = take != 0 ? d : best
+                                at = take != 0 ? base1 + 2 * q + 1 : at
                                 vp[r * ow + q] = best
                                 ip[r * ow + q] = at
                             }
@@ -101,6 +112,99 @@ extension Kernels {
             }
         }
         return (values, indices)
+    }
+
+    /// 2×2 / stride 2 max pooling of one float32 plane, eight (or four) outputs at a time with
+    /// SIMD selects; a row whose width is not a multiple of the block ends with one overlapping
+    /// block. Same results as the scalar loop: the first maximum wins, a NaN wins over numbers and
+    /// over an earlier NaN.
+    static func maxPool2x2(_ xp: UnsafePointer<Float>, _ vp: UnsafeMutablePointer<Float>, _ ip: UnsafeMutablePointer<Int>,
+                           w: Int, oh: Int, ow: Int) {
+        guard w < Int(Int32.max) - 16 else {
+            for r in 0..<oh { maxPool2x2Scalar(xp, vp, ip, w: w, r: r, ow: ow, from: 0) }
+            return
+        }
+        for r in 0..<oh {
+            if ow >= 8 {
+                var q = 0
+                while q + 8 <= ow {
+                    maxPool2x2Block8(xp, vp, ip, w: w, r: r, ow: ow, q: q)
+                    q += 8
+                }
+                if q < ow { maxPool2x2Block8(xp, vp, ip, w: w, r: r, ow: ow, q: ow - 8) }
+            } else if ow >= 4 {
+                maxPool2x2Block4(xp, vp, ip, w: w, r: r, ow: ow, q: 0)
+                if ow > 4 { maxPool2x2Block4(xp, vp, ip, w: w, r: r, ow: ow, q: ow - 4) }
+            } else {
+                maxPool2x2Scalar(xp, vp, ip, w: w, r: r, ow: ow, from: 0)
+            }
+        }
+    }
+
+    /// One block of 8 outputs of row `r` starting at column `q`.
+    @inline(__always)
+    static func maxPool2x2Block8(_ xp: UnsafePointer<Float>, _ vp: UnsafeMutablePointer<Float>,
+                                _ ip: UnsafeMutablePointer<Int>, w: Int, r: Int, ow: Int, q: Int) {
+        let row0 = xp + 2 * r * w, row1 = row0 + w
+        let u0 = UnsafeRawPointer(row0 + 2 * q).loadUnaligned(as: SIMD16<Float>.self)
+        let u1 = UnsafeRawPointer(row1 + 2 * q).loadUnaligned(as: SIMD16<Float>.self)
+        let a = u0.evenHalf, b = u0.oddHalf, c = u1.evenHalf, d = u1.oddHalf
+        // Best of each horizontal pair (the right one wins if greater or NaN), then the lower pair
+        // wins if greater or NaN (a later NaN wins, as in the scalar loop).
+        let t0 = (b .> a) .| (b .!= b)
+        let m0 = a.replacing(with: b, where: t0)
+        let t1 = (d .> c) .| (d .!= d)
+        let m1 = c.replacing(with: d, where: t1)
+        let t = (m1 .> m0) .| (m1 .!= m1)
+        UnsafeMutableRawPointer(vp + r * ow + q).storeBytes(of: m0.replacing(with: m1, where: t), as: SIMD8<Float>.self)
+        // Positions: 2q + lane, plus 1 for the right column, plus w for the lower row.
+        let column = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14) &+ Int32(2 * q)
+        let upper = column.replacing(with: column &+ 1, where: t0)
+        let lower = column.replacing(with: column &+ 1, where: t1) &+ Int32(w)
+        let at = upper.replacing(with: lower, where: t)
+        UnsafeMutableRawPointer(ip + r * ow + q).storeBytes(
+            of: SIMD8<Int>(truncatingIfNeeded: at) &+ (2 * r * w), as: SIMD8<Int>.self)
+    }
+
+    /// One block of 4 outputs of row `r` starting at column `q`.
+    @inline(__always)
+    static func maxPool2x2Block4(_ xp: UnsafePointer<Float>, _ vp: UnsafeMutablePointer<Float>,
+                                _ ip: UnsafeMutablePointer<Int>, w: Int, r: Int, ow: Int, q: Int) {
+        let row0 = xp + 2 * r * w, row1 = row0 + w
+        let u0 = UnsafeRawPointer(row0 + 2 * q).loadUnaligned(as: SIMD8<Float>.self)
+        let u1 = UnsafeRawPointer(row1 + 2 * q).loadUnaligned(as: SIMD8<Float>.self)
+        let a = u0.evenHalf, b = u0.oddHalf, c = u1.evenHalf, d = u1.oddHalf
+        // Best of each horizontal pair (the right one wins if greater or NaN), then the lower pair
+        // wins if greater or NaN (a later NaN wins, as in the scalar loop).
+        let t0 = (b .> a) .| (b .!= b)
+        let m0 = a.replacing(with: b, where: t0)
+        let t1 = (d .> c) .| (d .!= d)
+        let m1 = c.replacing(with: d, where: t1)
+        let t = (m1 .> m0) .| (m1 .!= m1)
+        UnsafeMutableRawPointer(vp + r * ow + q).storeBytes(of: m0.replacing(with: m1, where: t), as: SIMD4<Float>.self)
+        // Positions: 2q + lane, plus 1 for the right column, plus w for the lower row.
+        let column = SIMD4<Int32>(0, 2, 4, 6) &+ Int32(2 * q)
+        let upper = column.replacing(with: column &+ 1, where: t0)
+        let lower = column.replacing(with: column &+ 1, where: t1) &+ Int32(w)
+        let at = upper.replacing(with: lower, where: t)
+        UnsafeMutableRawPointer(ip + r * ow + q).storeBytes(
+            of: SIMD4<Int>(truncatingIfNeeded: at) &+ (2 * r * w), as: SIMD4<Int>.self)
+    }
+
+    /// Outputs `from..<ow` of row `r`, one at a time.
+    static func maxPool2x2Scalar(_ xp: UnsafePointer<Float>, _ vp: UnsafeMutablePointer<Float>, _ ip: UnsafeMutablePointer<Int>,
+                                 w: Int, r: Int, ow: Int, from: Int) {
+        let row0 = xp + 2 * r * w, row1 = row0 + w
+        let base0 = 2 * r * w, base1 = base0 + w
+        for q in from..<ow {
+            let a = row0[2 * q], b = row0[2 * q + 1], c = row1[2 * q], d = row1[2 * q + 1]
+            let t0 = b > a || b.isNaN, t1 = d > c || d.isNaN
+            let m0 = t0 ? b : a, m1 = t1 ? d : c
+            let i0 = base0 + 2 * q + (t0 ? 1 : 0), i1 = base1 + 2 * q + (t1 ? 1 : 0)
+            let t = m1 > m0 || m1.isNaN
+            vp[r * ow + q] = t ? m1 : m0
+            ip[r * ow + q] = t ? i1 : i0
+        }
     }
 
     /// `out[plane, j] = x[plane, indices[plane, j]]` for N×C×H×W `x` and N×C×oH×oW `indices`.

@@ -8,14 +8,44 @@
 // more code. conv1d runs as conv2d of height 1; convTranspose2d is conv2dInputGrad.
 
 extension Primitives {
-    /// `conv2d(x, w)` for a fixed geometry.
-    static func conv2d(_ geo: ConvGeometry) -> BinaryPrimitive {
+    /// `conv2d(x, w)` for a fixed geometry. With `columns`, the forward pass keeps its im2col
+    /// matrices there and the weight gradient reuses them (when `x` is still the same memory).
+    static func conv2d(_ geo: ConvGeometry, columns: ConvColumns? = nil) -> BinaryPrimitive {
         BinaryPrimitive("conv2d",
-            forward: { x, w in Kernels.conv2d(x, w, geo) },
+            forward: { x, w in Kernels.conv2d(x, w, geo, keep: columns) },
             vjpLhs: { g, _, x, w in Primitives.conv2dInputGrad(geo, inputSize: (x.shape[2], x.shape[3]))(g, w) },
-            vjpRhs: { g, _, x, w in Primitives.conv2dWeightGrad(geo, kernelSize: (w.shape[2], w.shape[3]))(x, g) },
+            vjpRhs: { g, _, x, w in
+                Primitives.conv2dWeightGrad(geo, kernelSize: (w.shape[2], w.shape[3]), columns: columns)(x, g)
+            },
             jvp: { dx, dw, _, x, w in
                 sumTangents(dx.map { Primitives.conv2d(geo)($0, w) }, dw.map { Primitives.conv2d(geo)(x, $0) })
+            })
+    }
+
+    /// `conv2d(x, w) + b` (bias per output channel) in one pass: the fused layer. The bias's
+    /// cotangent is the cotangent summed over batch and positions.
+    static func conv2dBias(_ geo: ConvGeometry, columns: ConvColumns? = nil) -> NaryPrimitive {
+        NaryPrimitive("conv2d",
+            forward: { a in Kernels.conv2d(a[0], a[1], geo, keep: columns, bias: a[2]) },
+            vjp: { g, _, a, i in
+                switch i {
+                case 0: return Primitives.conv2dInputGrad(geo, inputSize: (a[0].shape[2], a[0].shape[3]))(g, a[1])
+                case 1: return Primitives.conv2dWeightGrad(geo, kernelSize: (a[1].shape[2], a[1].shape[3]), columns: columns)(a[0], g)
+                default: return g.sum(axes: [0, 2, 3])
+                }
+            },
+            jvp: { t, ans, a in
+                var out: Tensor? = nil
+                if let dx = t[0] { out = Primitives.conv2d(geo)(dx, a[1]) }
+                if let dw = t[1] {
+                    let y = Primitives.conv2d(geo)(a[0], dw)
+                    out = out.map { $0 + y } ?? y
+                }
+                if let db = t[2] {
+                    let y = db.reshape([1, db.count, 1, 1])
+                    out = out.map { $0 + y } ?? y.broadcast(to: ans.shape)
+                }
+                return out ?? Tensor.zeros(like: ans.primalData)
             })
     }
 
@@ -34,9 +64,10 @@ extension Primitives {
 
     /// `conv2dWeightGrad(x, g)`: the adjoint of `conv2d(x, ·)`, a weight of spatial size
     /// `kernelSize`. ⟨c, WG(x, g)⟩ = ⟨conv2d(x, c), g⟩.
-    static func conv2dWeightGrad(_ geo: ConvGeometry, kernelSize: (Int, Int)) -> BinaryPrimitive {
+    /// `columns` may hold the im2col matrices of `x` from the forward convolution.
+    static func conv2dWeightGrad(_ geo: ConvGeometry, kernelSize: (Int, Int), columns: ConvColumns? = nil) -> BinaryPrimitive {
         BinaryPrimitive("conv2dWeightGrad",
-            forward: { x, g in Kernels.conv2dWeightGrad(x, g, geo, kernelSize: kernelSize) },
+            forward: { x, g in Kernels.conv2dWeightGrad(x, g, geo, kernelSize: kernelSize, columns: columns) },
             vjpLhs: { c, _, x, g in Primitives.conv2dInputGrad(geo, inputSize: (x.shape[2], x.shape[3]))(g, c) },
             vjpRhs: { c, _, x, _ in Primitives.conv2d(geo)(x, c) },
             jvp: { dx, dg, _, x, g in
@@ -70,12 +101,26 @@ private func convGeometry(_ op: String, x: Tensor, weight: Tensor, stride: (Int,
                         dilationH: dilation.0, dilationW: dilation.1, groups: groups)
 }
 
+/// Checks a per-channel bias (shape `[channels]`).
+private func checkBias(_ op: String, _ bias: Tensor, channels: Int, dtype: DType) {
+    require(bias.shape == [channels], "\(op): bias must have shape [\(channels)], got \(bias.shape)")
+    require(bias.dtype == dtype, "\(op): bias dtype \(bias.dtype) differs from the input's \(dtype)")
+}
+
 /// Adds a per-channel bias (shape `[channels]`) to an N×C×… result.
 private func addBias(_ op: String, _ y: Tensor, _ bias: Tensor?, channels: Int) -> Tensor {
     guard let bias else { return y }
-    require(bias.shape == [channels], "\(op): bias must have shape [\(channels)], got \(bias.shape)")
-    require(bias.dtype == y.dtype, "\(op): bias dtype \(bias.dtype) differs from the input's \(y.dtype)")
+    checkBias(op, bias, channels: channels, dtype: y.dtype)
     return y + bias.reshape([1, channels] + [Int](repeating: 1, count: y.rank - 2))
+}
+
+/// The convolution of 4-d `x` and `w`, with the bias fused in when there is one.
+private func convolve(_ op: String, _ x: Tensor, _ w: Tensor, _ bias: Tensor?, _ geo: ConvGeometry) -> Tensor {
+    // Keep the forward pass's column matrices for the weight gradient when one will be taken.
+    let columns = w.isTraced ? ConvColumns() : nil
+    guard let bias else { return Primitives.conv2d(geo, columns: columns)(x, w) }
+    checkBias(op, bias, channels: w.shape[0], dtype: x.dtype)
+    return Primitives.conv2dBias(geo, columns: columns)([x, w, bias])
 }
 
 // MARK: - conv2d
@@ -113,7 +158,7 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (In
     let (ph, pw) = (x.shape[2] + 2 * padding.0, x.shape[3] + 2 * padding.1)
     require(eh <= ph && ew <= pw,
             "\(op): kernel \(kh)×\(kw) (dilation (\(dilation.0), \(dilation.1)), extent \(eh)×\(ew)) is larger than the padded input \(ph)×\(pw) (input \(x.shape), padding (\(padding.0), \(padding.1)))")
-    return addBias(op, Primitives.conv2d(geo)(x, weight), bias, channels: o)
+    return convolve(op, x, weight, bias, geo)
 }
 
 // MARK: - conv1d
@@ -136,8 +181,8 @@ public func conv1d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int
     require(extent <= padded,
             "\(op): kernel \(k) (dilation \(dilation), extent \(extent)) is larger than the padded input \(padded) (input \(x.shape), padding \(padding))")
     let (n, l) = (x.shape[0], x.shape[2])
-    let y = Primitives.conv2d(geo)(x.reshape([n, c, 1, l]), weight.reshape([o, weight.shape[1], 1, k]))
-    return addBias(op, y.reshape([n, o, y.shape[3]]), bias, channels: o)
+    let y = convolve(op, x.reshape([n, c, 1, l]), weight.reshape([o, weight.shape[1], 1, k]), bias, geo)
+    return y.reshape([n, o, y.shape[3]])
 }
 
 // MARK: - convTranspose2d

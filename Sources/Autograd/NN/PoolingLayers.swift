@@ -8,9 +8,13 @@
 
 extension Primitives {
     /// `x[plane, indices[plane, j]]`: max pooling at fixed positions of the maxima.
-    static func poolGather(indices: Tensor, inputShape: [Int]) -> UnaryPrimitive {
+    /// `known` may hold an input and its already gathered values, returned for that same memory.
+    static func poolGather(indices: Tensor, inputShape: [Int], known: (input: Tensor, values: Tensor)? = nil) -> UnaryPrimitive {
         UnaryPrimitive("maxPool",
-            forward: { x in Kernels.poolGather(x, indices: indices) },
+            forward: { x in
+                if let known, known.input.buffer === x.buffer { return known.values }
+                return Kernels.poolGather(x, indices: indices)
+            },
             vjp: { g, _, _ in Primitives.poolScatter(indices: indices, inputShape: inputShape)(g) },
             jvp: { dx, _, _ in Primitives.poolGather(indices: indices, inputShape: inputShape)(dx) })
     }
@@ -65,9 +69,11 @@ private func poolGeometry(_ op: String, _ x: Tensor, rank: Int, kernel: (Int, In
 
 /// Max pooling of a 4-d tensor, as a gather at the maxima.
 private func maxPool(_ x: Tensor, _ geo: PoolGeometry) -> Tensor {
-    let (values, indices) = Kernels.maxPool2d(x.primalData, geo)
+    let data = x.primalData
+    let (values, indices) = Kernels.maxPool2d(data, geo)
     if x.node == nil { return values }
-    return Primitives.poolGather(indices: indices, inputShape: x.shape)(x)
+    // The forward pass reaches the primitive with `x`'s memory: it returns the maxima found above.
+    return Primitives.poolGather(indices: indices, inputShape: x.shape, known: (data, values))(x)
 }
 
 // MARK: - Max pooling
