@@ -21,7 +21,8 @@ extension ParameterTree {
                 require(l.dtype == first.dtype, "flattened: leaves have different dtypes (\(first.dtype) and \(l.dtype)); cast them first")
             }
         }
-        let vector = leaves.isEmpty ? Tensor.zeros([0]) : concat(leaves.map { $0.reshape([-1]) }, axis: 0)
+        let vector = leaves.isEmpty ? Tensor.zeros([0])
+            : leaves.count == 1 ? leaves[0].reshape([-1]) : concat(leaves.map { $0.reshape([-1]) }, axis: 0)
         let total = counts.reduce(0, +)
         let template = self
         let unflatten = { (v: Tensor) -> Self in

@@ -46,13 +46,13 @@ public enum StopReason: String, Sendable, Equatable {
 }
 
 /// A parameter tree's leaves laid end to end as one vector, and back: the full-batch minimisers do
-/// their vector algebra on this flat vector (one tensor op per step instead of one per leaf).
+/// their vector algebra on this flat vector (one tensor op per step instead of one per leaf). Built
+/// on ``ParameterTree/flattened()``, with the checks and messages the minimisers need.
 struct FlatLayout<P: ParameterTree> {
-    let template: P
-    let shapes: [[Int]]
-    let counts: [Int]
     let dtype: DType
     let total: Int
+    private let shapes: [[Int]]
+    private let rebuild: (Tensor) -> P
 
     init(_ tree: P, op: String) {
         let leaves = tree.tensors
@@ -62,28 +62,21 @@ struct FlatLayout<P: ParameterTree> {
         for t in leaves {
             require(t.dtype == dtype, "\(op): all parameter leaves must share one dtype, got \(dtype) and \(t.dtype) (shape \(t.shape))")
         }
-        template = tree
         shapes = leaves.map(\.shape)
-        counts = leaves.map(\.count)
-        total = counts.reduce(0, +)
+        let (vector, unflatten) = tree.flattened()
+        total = vector.count
+        rebuild = unflatten
     }
 
     /// The leaves of `tree` (same structure as the template) as one vector.
     func flatten(_ tree: P) -> Tensor {
         let leaves = tree.tensors
         require(leaves.map(\.shape) == shapes, "flatten: leaf shapes \(leaves.map(\.shape)) differ from \(shapes)")
-        if leaves.count == 1 { return leaves[0].reshape([total]) }
-        return concat(leaves.map { $0.reshape([$0.count]) })
+        return tree.flattened().vector
     }
 
     /// The template's structure filled from the vector `v`.
-    func unflatten(_ v: Tensor) -> P {
-        var offset = 0, i = 0
-        return template.mapTensors { _ in
-            defer { offset += counts[i]; i += 1 }
-            return v[offset..<(offset + counts[i])].reshape(shapes[i])
-        }
-    }
+    func unflatten(_ v: Tensor) -> P { rebuild(v) }
 }
 
 /// A flattened objective: value and gradient of `f` at a flat point, counting evaluations.
