@@ -79,13 +79,9 @@ public struct Conv2d: Module {
     public init(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
                 dilation: Int = 1, groups: Int = 1, bias: Bool = true, seed: UInt64 = 0, dtype: DType = .float64,
                 weightInitializer: Initializer = .torchDefault, biasInitializer: Initializer? = nil) {
-        require(inChannels > 0 && outChannels > 0 && kernelSize > 0 && groups > 0
-                && inChannels % groups == 0 && outChannels % groups == 0,
-                "Conv2d: invalid sizes in \(inChannels), out \(outChannels), kernel \(kernelSize), groups \(groups)")
-        let shape = [outChannels, inChannels / groups, kernelSize, kernelSize]
-        let w = weightInitializer(shape, seed: derivedSeed(seed, 0), dtype: dtype)
-        let b = bias ? (biasInitializer.map { $0([outChannels], seed: derivedSeed(seed, 1), dtype: dtype) }
-            ?? defaultBias(outChannels, fanIn: Initializer.fans(of: shape).fanIn, seed: derivedSeed(seed, 1), dtype: dtype)) : nil
+        let (w, b) = convolutionParameters("Conv2d", inChannels: inChannels, outChannels: outChannels,
+                                           kernel: [kernelSize, kernelSize], groups: groups, bias: bias, seed: seed, dtype: dtype,
+                                           weightInitializer: weightInitializer, biasInitializer: biasInitializer)
         self.init(weight: w, bias: b, stride: stride, padding: padding, dilation: dilation, groups: groups)
     }
 
@@ -126,13 +122,9 @@ public struct Conv1d: Module {
     public init(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
                 dilation: Int = 1, groups: Int = 1, bias: Bool = true, seed: UInt64 = 0, dtype: DType = .float64,
                 weightInitializer: Initializer = .torchDefault, biasInitializer: Initializer? = nil) {
-        require(inChannels > 0 && outChannels > 0 && kernelSize > 0 && groups > 0
-                && inChannels % groups == 0 && outChannels % groups == 0,
-                "Conv1d: invalid sizes in \(inChannels), out \(outChannels), kernel \(kernelSize), groups \(groups)")
-        let shape = [outChannels, inChannels / groups, kernelSize]
-        let w = weightInitializer(shape, seed: derivedSeed(seed, 0), dtype: dtype)
-        let b = bias ? (biasInitializer.map { $0([outChannels], seed: derivedSeed(seed, 1), dtype: dtype) }
-            ?? defaultBias(outChannels, fanIn: Initializer.fans(of: shape).fanIn, seed: derivedSeed(seed, 1), dtype: dtype)) : nil
+        let (w, b) = convolutionParameters("Conv1d", inChannels: inChannels, outChannels: outChannels,
+                                           kernel: [kernelSize], groups: groups, bias: bias, seed: seed, dtype: dtype,
+                                           weightInitializer: weightInitializer, biasInitializer: biasInitializer)
         self.init(weight: w, bias: b, stride: stride, padding: padding, dilation: dilation, groups: groups)
     }
 
@@ -607,4 +599,19 @@ public struct GRU: Module {
         let r = gru(xs, h0: h0, weight: weight, bias: bias, hiddenBias: hiddenBias)
         return returnsSequence ? r.outputs : r.hidden
     }
+}
+
+/// Initial weight (out, in/groups, kernel…) and bias (out) of a convolution layer, checking the sizes.
+private func convolutionParameters(_ op: String, inChannels: Int, outChannels: Int, kernel: [Int], groups: Int,
+                                   bias: Bool, seed: UInt64, dtype: DType, weightInitializer: Initializer,
+                                   biasInitializer: Initializer?) -> (Tensor, Tensor?) {
+    require(inChannels > 0 && outChannels > 0 && kernel.allSatisfy { $0 > 0 } && groups > 0
+            && inChannels % groups == 0 && outChannels % groups == 0,
+            "\(op): invalid sizes in \(inChannels), out \(outChannels), kernel \(kernel), groups \(groups)")
+    let shape = [outChannels, inChannels / groups] + kernel
+    let w = weightInitializer(shape, seed: derivedSeed(seed, 0), dtype: dtype)
+    guard bias else { return (w, nil) }
+    let b = biasInitializer.map { $0([outChannels], seed: derivedSeed(seed, 1), dtype: dtype) }
+        ?? defaultBias(outChannels, fanIn: Initializer.fans(of: shape).fanIn, seed: derivedSeed(seed, 1), dtype: dtype)
+    return (w, b)
 }
