@@ -120,8 +120,16 @@ extension Primitives {
         jvp: { dx, _, x in dx * Autograd.sinh(x) })
     static let relu = UnaryPrimitive("relu",
         forward: { Kernels.unary(ReluF.self, $0, op: "relu") },
-        vjp: { g, _, x in g * step(x.primalData .> 0, like: x) },
-        jvp: { dx, _, x in dx * step(x.primalData .> 0, like: x) })
+        vjp: { g, _, x in Primitives.reluBackward(g, x.primalData) },
+        jvp: { dx, _, x in Primitives.reluBackward(dx, x.primalData) })
+
+    /// `g` where `x > 0`, else 0: the relu cotangent in one pass; linear in `g` (its own VJP and
+    /// JVP), and piecewise constant in `x` (zero derivative).
+    static let reluBackward: BinaryPrimitive = BinaryPrimitive("reluBackward",
+        forward: { g, x in Kernels.binary(ReluBackwardF.self, g, x, op: "reluBackward") },
+        vjpLhs: { h, _, _, x in Primitives.reluBackward(h, x.primalData) },
+        vjpRhs: { h, _, _, x in Tensor.zeros(like: x.primalData) },
+        jvp: { dg, _, _, _, x in dg.map { Primitives.reluBackward($0, x.primalData) } ?? Tensor.zeros(like: x.primalData) })
     static let softplus = UnaryPrimitive("softplus",
         forward: { Kernels.unary(SoftplusF.self, $0, op: "softplus") },
         vjp: { g, _, x in g * Autograd.sigmoid(x) },
@@ -133,6 +141,10 @@ extension Primitives {
         vjpLhs: { h, _, _, y in h * (1 - y * y) },
         vjpRhs: { h, _, g, y in -2 * h * g * y },
         jvp: { dg, dy, _, g, y in sumTangents(dg.map { $0 * (1 - y * y) }, dy.map { -2 * $0 * g * y }) })
+}
+
+enum ReluBackwardF: BinaryNumericFunction {
+    static func apply<T: TensorFloat>(_ g: T, _ x: T) -> T { x > 0 ? g : 0 }
 }
 
 enum TanhBackwardF: BinaryNumericFunction {
