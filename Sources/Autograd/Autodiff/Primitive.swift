@@ -47,7 +47,10 @@ public final class UnaryPrimitive: Sendable {
     }
 
     func applyTraced(_ x: Tensor) -> Tensor {
-        guard let n = x.liveNode else { return forward(x.primalData) }
+        // Read the node in place: a dead link (a value of a finished trace) takes the slow path.
+        let level = x.quickLevel
+        if level <= 0 { return self(x.strippingDeadTraces) }
+        let n = x.node.unsafelyUnwrapped
         let ans = self(n.primal)
         guard ans.dtype.isFloatingPoint else { return ans }
         let trace = n.trace
@@ -102,29 +105,54 @@ public final class BinaryPrimitive: Sendable {
     }
 
     func applyTraced(_ x: Tensor, _ y: Tensor) -> Tensor {
-        let nx = x.liveNode, ny = y.liveNode
-        let lx = nx?.level ?? 0, ly = ny?.level ?? 0
-        if lx == 0 && ly == 0 { return forward(x.primalData, y.primalData) }
-        let xp: Tensor, px: Int, yp: Tensor, py: Int, trace: Trace
-        if lx >= ly {
-            let n = nx.unsafelyUnwrapped
-            xp = n.primal; px = n.index; trace = n.trace
-            if ly == lx { let m = ny.unsafelyUnwrapped; yp = m.primal; py = m.index } else { yp = y.strippingDeadTraces; py = -1 }
-        } else {
-            let m = ny.unsafelyUnwrapped
-            yp = m.primal; py = m.index; trace = m.trace
-            xp = x.strippingDeadTraces; px = -1
-        }
-        let ans = self(xp, yp)
+        // Levels read in place (no reference counting); a dead link (a value of a finished trace)
+        // takes the slow path, which strips it and starts again.
+        let lx = x.quickLevel, ly = y.quickLevel
+        if lx < 0 || ly < 0 { return self(x.strippingDeadTraces, y.strippingDeadTraces) }
+        if lx > ly { return applyTracedLhs(x.node.unsafelyUnwrapped, y) }
+        if ly > lx { return applyTracedRhs(x, y.node.unsafelyUnwrapped) }
+        return applyTracedBoth(x.node.unsafelyUnwrapped, y.node.unsafelyUnwrapped)
+    }
+
+    /// Records the op when only the first argument is traced at the innermost level.
+    private func applyTracedLhs(_ n: Node, _ yp: Tensor) -> Tensor {
+        let ans = self(n.primal, yp)
         guard ans.dtype.isFloatingPoint else { return ans }
+        let trace = n.trace
         checkForwardResult(ans, trace, name)
         if trace.isForward {
-            guard let jvp else { missingTangent(name, [xp.shape, yp.shape]) }
-            let dx = px >= 0 ? nx.unsafelyUnwrapped.tangent : nil
-            let dy = py >= 0 ? ny.unsafelyUnwrapped.tangent : nil
-            return trace.record(ans, tangent: jvp(dx, dy, ans, xp, yp).asTangent(of: ans, op: name))
+            guard let jvp else { missingTangent(name, [n.primal.shape, yp.shape]) }
+            return trace.record(ans, tangent: jvp(n.tangent, nil, ans, n.primal, yp).asTangent(of: ans, op: name))
         }
-        let node = BinaryNode(op: self, x: xp, y: yp, px: px, py: py, trace: trace, index: trace.nodes.count, primal: ans)
+        let node = BinaryNode(op: self, x: n.primal, y: yp, px: n.index, py: -1, trace: trace, index: trace.nodes.count, primal: ans)
+        return trace.record(node, ans)
+    }
+
+    /// Records the op when only the second argument is traced at the innermost level.
+    private func applyTracedRhs(_ xp: Tensor, _ m: Node) -> Tensor {
+        let ans = self(xp, m.primal)
+        guard ans.dtype.isFloatingPoint else { return ans }
+        let trace = m.trace
+        checkForwardResult(ans, trace, name)
+        if trace.isForward {
+            guard let jvp else { missingTangent(name, [xp.shape, m.primal.shape]) }
+            return trace.record(ans, tangent: jvp(nil, m.tangent, ans, xp, m.primal).asTangent(of: ans, op: name))
+        }
+        let node = BinaryNode(op: self, x: xp, y: m.primal, px: -1, py: m.index, trace: trace, index: trace.nodes.count, primal: ans)
+        return trace.record(node, ans)
+    }
+
+    /// Records the op when both arguments are traced at the innermost level.
+    private func applyTracedBoth(_ n: Node, _ m: Node) -> Tensor {
+        let ans = self(n.primal, m.primal)
+        guard ans.dtype.isFloatingPoint else { return ans }
+        let trace = n.trace
+        checkForwardResult(ans, trace, name)
+        if trace.isForward {
+            guard let jvp else { missingTangent(name, [n.primal.shape, m.primal.shape]) }
+            return trace.record(ans, tangent: jvp(n.tangent, m.tangent, ans, n.primal, m.primal).asTangent(of: ans, op: name))
+        }
+        let node = BinaryNode(op: self, x: n.primal, y: m.primal, px: n.index, py: m.index, trace: trace, index: trace.nodes.count, primal: ans)
         return trace.record(node, ans)
     }
 }

@@ -150,6 +150,14 @@ func accumulate(_ g: consuming Tensor, at index: Int, into cotangents: inout [Te
 }
 
 extension Tensor {
+    /// The level of this tensor's node, read in place (no reference counting): 0 for a constant,
+    /// -1 if the node belongs to a finished trace (strip it with ``strippingDeadTraces``).
+    @inline(__always)
+    var quickLevel: Int {
+        guard let n = node else { return 0 }
+        return n.isLive ? n.level : -1
+    }
+
     /// This tensor's node if its trace is live, stripping links to finished traces.
     @inline(__always)
     var liveNode: Node? {
