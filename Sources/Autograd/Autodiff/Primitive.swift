@@ -245,15 +245,14 @@ final class UnaryNode: Node, @unchecked Sendable {
         self.op = op
         self.x = x
         self.parent = parent
-        super.init(trace: trace, index: index, primal: primal)
+        super.init(trace: trace, index: index, primal: primal, isInput: false)
     }
 
-    override var isInput: Bool { false }
     override var opName: String { op.name }
 
-    override func propagate(_ g: Tensor, into cotangents: inout [Tensor?]) {
+    override func propagate(_ g: Tensor, into cotangents: UnsafeMutablePointer<Tensor?>) {
         guard let vjp = op.vjp else { missingGradient(op.name, [x.shape]) }
-        accumulate(vjp(g, primal, x).reduced(toShapeOf: x, op: op.name), at: parent, into: &cotangents)
+        accumulate(vjp(g, primal, x).reduced(toShapeOf: x, op: op.name), at: parent, into: cotangents)
     }
 }
 
@@ -268,20 +267,19 @@ final class BinaryNode: Node, @unchecked Sendable {
         self.y = y
         self.px = px
         self.py = py
-        super.init(trace: trace, index: index, primal: primal)
+        super.init(trace: trace, index: index, primal: primal, isInput: false)
     }
 
-    override var isInput: Bool { false }
     override var opName: String { op.name }
 
-    override func propagate(_ g: Tensor, into cotangents: inout [Tensor?]) {
+    override func propagate(_ g: Tensor, into cotangents: UnsafeMutablePointer<Tensor?>) {
         if px >= 0 {
             guard let vjp = op.vjpLhs else { missingGradient(op.name, [x.shape, y.shape]) }
-            accumulate(vjp(g, primal, x, y).reduced(toShapeOf: x, op: op.name), at: px, into: &cotangents)
+            accumulate(vjp(g, primal, x, y).reduced(toShapeOf: x, op: op.name), at: px, into: cotangents)
         }
         if py >= 0 {
             guard let vjp = op.vjpRhs else { missingGradient(op.name, [x.shape, y.shape]) }
-            accumulate(vjp(g, primal, x, y).reduced(toShapeOf: y, op: op.name), at: py, into: &cotangents)
+            accumulate(vjp(g, primal, x, y).reduced(toShapeOf: y, op: op.name), at: py, into: cotangents)
         }
     }
 }
@@ -295,17 +293,16 @@ final class NaryNode: Node, @unchecked Sendable {
         self.op = op
         self.args = args
         self.parents = parents
-        super.init(trace: trace, index: index, primal: primal)
+        super.init(trace: trace, index: index, primal: primal, isInput: false)
     }
 
-    override var isInput: Bool { false }
     override var opName: String { op.name }
 
-    override func propagate(_ g: Tensor, into cotangents: inout [Tensor?]) {
+    override func propagate(_ g: Tensor, into cotangents: UnsafeMutablePointer<Tensor?>) {
         guard let vjp = op.vjp else { missingGradient(op.name, args.map(\.shape)) }
         for (i, p) in parents.enumerated() where p >= 0 {
             guard let gi = vjp(g, primal, args, i) else { missingGradient(op.name, args.map(\.shape)) }
-            accumulate(gi.reduced(toShapeOf: args[i], op: op.name), at: p, into: &cotangents)
+            accumulate(gi.reduced(toShapeOf: args[i], op: op.name), at: p, into: cotangents)
         }
     }
 }

@@ -54,15 +54,21 @@ final class Trace: @unchecked Sendable {
     func backward(from output: Tensor, seed: Tensor? = nil) -> [Tensor?] {
         var cotangents = [Tensor?](repeating: nil, count: nodes.count)
         guard let root = output.node, root.isLive, root.level == level else { return cotangents }
-        cotangents[root.index] = seed ?? Tensor.ones(like: root.primal.primalData)
-        var i = root.index
-        while i >= 0 {
-            let node = nodes[i]
-            if !node.isInput, let g = cotangents[i] {
-                cotangents[i] = nil
-                node.propagate(g, into: &cotangents)
+        let start = root.index
+        let rootSeed = seed ?? Tensor.ones(like: root.primal.primalData)
+        // The nodes write into the cotangent slots through a pointer: no uniqueness check or copy
+        // of the array per access. (VJPs record on outer traces only, so the tape does not grow.)
+        cotangents.withUnsafeMutableBufferPointer { slots in
+            let c = slots.baseAddress.unsafelyUnwrapped
+            c[start] = rootSeed
+            var i = start
+            while i >= 0 {
+                let node = nodes[i]
+                if !node.isInput, let g = c[i].take() {
+                    node.propagate(g, into: c)
+                }
+                i -= 1
             }
-            i -= 1
         }
         return cotangents
     }
@@ -89,18 +95,20 @@ class Node: @unchecked Sendable {
     /// Whether the node's trace is still recording.
     @exclusivity(unchecked) var isLive = true
 
-    init(trace: Trace, index: Int, primal: Tensor) {
+    init(trace: Trace, index: Int, primal: Tensor, isInput: Bool = true) {
         self.trace = trace
         self.level = trace.level
         self.index = index
         self.primal = primal
+        self.isInput = isInput
     }
 
     /// Whether this node is an input (it has nothing to propagate to).
-    var isInput: Bool { true }
+    let isInput: Bool
 
-    /// Adds the contribution of cotangent `g` of this node to the cotangents of its parents.
-    func propagate(_ g: Tensor, into cotangents: inout [Tensor?]) {}
+    /// Adds the contribution of cotangent `g` of this node to the cotangents of its parents (the
+    /// slots of the backward pass, indexed by node index).
+    func propagate(_ g: Tensor, into cotangents: UnsafeMutablePointer<Tensor?>) {}
 
     /// A description for error messages and graph dumps.
     var opName: String { "input" }
@@ -124,13 +132,13 @@ extension Node {
     var tangent: Tensor { unsafeDowncast(self, to: TangentNode.self).storedTangent }
 }
 
-func accumulate(_ g: consuming Tensor, at index: Int, into cotangents: inout [Tensor?]) {
+/// Adds `g` to the cotangent slot `index` (nothing for a constant argument, `index < 0`).
+func accumulate(_ g: consuming Tensor, at index: Int, into cotangents: UnsafeMutablePointer<Tensor?>) {
     if index < 0 { return }
-    guard var old = cotangents[index] else {
+    guard var old = cotangents[index].take() else {
         cotangents[index] = g
         return
     }
-    cotangents[index] = nil
     var new = g
     // Sum in place into whichever operand is an untraced buffer nobody else holds (the running
     // total, or a fresh contribution): no allocation and one memory pass fewer.
