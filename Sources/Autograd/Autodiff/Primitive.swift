@@ -59,8 +59,7 @@ public final class UnaryPrimitive: Sendable {
             guard let jvp else { missingTangent(name, [n.primal.shape]) }
             return trace.record(ans, tangent: jvp(n.tangent, ans, n.primal).asTangent(of: ans, op: name))
         }
-        let node = UnaryNode(op: self, x: n.primal, parent: n.index, trace: trace, index: trace.nodes.count, primal: ans)
-        return trace.record(node, ans)
+        return trace.record(UnaryNode(op: self, x: n.primal, parent: n.index, trace: trace, index: trace.nodes.count, primal: consume ans))
     }
 }
 
@@ -124,8 +123,7 @@ public final class BinaryPrimitive: Sendable {
             guard let jvp else { missingTangent(name, [n.primal.shape, yp.shape]) }
             return trace.record(ans, tangent: jvp(n.tangent, nil, ans, n.primal, yp).asTangent(of: ans, op: name))
         }
-        let node = BinaryNode(op: self, x: n.primal, y: yp, px: n.index, py: -1, trace: trace, index: trace.nodes.count, primal: ans)
-        return trace.record(node, ans)
+        return trace.record(BinaryNode(op: self, x: n.primal, y: yp, px: n.index, py: -1, trace: trace, index: trace.nodes.count, primal: consume ans))
     }
 
     /// Records the op when only the second argument is traced at the innermost level.
@@ -138,8 +136,7 @@ public final class BinaryPrimitive: Sendable {
             guard let jvp else { missingTangent(name, [xp.shape, m.primal.shape]) }
             return trace.record(ans, tangent: jvp(nil, m.tangent, ans, xp, m.primal).asTangent(of: ans, op: name))
         }
-        let node = BinaryNode(op: self, x: xp, y: m.primal, px: -1, py: m.index, trace: trace, index: trace.nodes.count, primal: ans)
-        return trace.record(node, ans)
+        return trace.record(BinaryNode(op: self, x: xp, y: m.primal, px: -1, py: m.index, trace: trace, index: trace.nodes.count, primal: consume ans))
     }
 
     /// Records the op when both arguments are traced at the innermost level.
@@ -152,8 +149,7 @@ public final class BinaryPrimitive: Sendable {
             guard let jvp else { missingTangent(name, [n.primal.shape, m.primal.shape]) }
             return trace.record(ans, tangent: jvp(n.tangent, m.tangent, ans, n.primal, m.primal).asTangent(of: ans, op: name))
         }
-        let node = BinaryNode(op: self, x: n.primal, y: m.primal, px: n.index, py: m.index, trace: trace, index: trace.nodes.count, primal: ans)
-        return trace.record(node, ans)
+        return trace.record(BinaryNode(op: self, x: n.primal, y: m.primal, px: n.index, py: m.index, trace: trace, index: trace.nodes.count, primal: consume ans))
     }
 }
 
@@ -210,7 +206,7 @@ public final class NaryPrimitive: Sendable {
             return trace.record(ans, tangent: jvp(tangents, ans, primals).asTangent(of: ans, op: name))
         }
         return trace.record(NaryNode(op: self, args: primals, parents: parents,
-                                     trace: trace, index: trace.nodes.count, primal: ans), ans)
+                                     trace: trace, index: trace.nodes.count, primal: consume ans))
     }
 
     /// Applies the op to the given arguments.

@@ -49,6 +49,14 @@ final class Trace: @unchecked Sendable {
         return Tensor(buffer: primal.buffer, node: node)
     }
 
+    /// Appends `node` and returns the traced tensor it stands for, sharing the node's primal buffer
+    /// (the result was moved into the node, so it is not copied and released again).
+    @inline(__always)
+    func record(_ node: Node) -> Tensor {
+        nodes.append(node)
+        return Tensor(buffer: node.primal.buffer, node: node)
+    }
+
     /// Runs the backward pass from `output` (which must have one element) and returns the
     /// cotangent of every node (`nil` where no gradient flowed).
     func backward(from output: Tensor, seed: Tensor? = nil) -> [Tensor?] {
