@@ -307,7 +307,7 @@ extension Tensor {
     /// A tangent computed by a JVP rule, broadcast to the result's shape (a rule may return a
     /// tangent that broadcasts, e.g. when only a smaller argument carries one) and converted to its
     /// dtype.
-    func asTangent(of ans: Tensor, op: String) -> Tensor {
+    consuming func asTangent(of ans: Tensor, op: String) -> Tensor {
         var t = self
         if t.dtype != ans.dtype { t = t.cast(to: ans.dtype) }
         if t.shape != ans.shape { t = t.broadcast(to: ans.shape) }
@@ -316,7 +316,7 @@ extension Tensor {
 
     /// Sums a cotangent produced at a broadcast shape back to the shape of `arg` (the one place where
     /// broadcasting is undone for every op).
-    func reduced(toShapeOf arg: Tensor, op: String) -> Tensor {
+    consuming func reduced(toShapeOf arg: Tensor, op: String) -> Tensor {
         if shape == arg.shape { return self }
         return sumToShape(arg.shape)
     }
