@@ -47,7 +47,10 @@ public final class UnaryPrimitive: Sendable {
     }
 
     func applyTraced(_ x: Tensor) -> Tensor {
-        guard let n = x.liveNode else { return forward(x.primalData) }
+        // Read the node in place: a dead link (a value of a finished trace) takes the slow path.
+        let level = x.quickLevel
+        if level <= 0 { return self(x.strippingDeadTraces) }
+        let n = x.node.unsafelyUnwrapped
         let ans = self(n.primal)
         guard ans.dtype.isFloatingPoint else { return ans }
         let trace = n.trace
@@ -56,8 +59,7 @@ public final class UnaryPrimitive: Sendable {
             guard let jvp else { missingTangent(name, [n.primal.shape]) }
             return trace.record(ans, tangent: jvp(n.tangent, ans, n.primal).asTangent(of: ans, op: name))
         }
-        let node = UnaryNode(op: self, x: n.primal, parent: n.index, trace: trace, index: trace.nodes.count, primal: ans)
-        return trace.record(node, ans)
+        return trace.record(UnaryNode(op: self, x: n.primal, parent: n.index, trace: trace, index: trace.nodes.count, primal: consume ans))
     }
 }
 
@@ -102,30 +104,52 @@ public final class BinaryPrimitive: Sendable {
     }
 
     func applyTraced(_ x: Tensor, _ y: Tensor) -> Tensor {
-        let nx = x.liveNode, ny = y.liveNode
-        let lx = nx?.level ?? 0, ly = ny?.level ?? 0
-        if lx == 0 && ly == 0 { return forward(x.primalData, y.primalData) }
-        let xp: Tensor, px: Int, yp: Tensor, py: Int, trace: Trace
-        if lx >= ly {
-            let n = nx.unsafelyUnwrapped
-            xp = n.primal; px = n.index; trace = n.trace
-            if ly == lx { let m = ny.unsafelyUnwrapped; yp = m.primal; py = m.index } else { yp = y.strippingDeadTraces; py = -1 }
-        } else {
-            let m = ny.unsafelyUnwrapped
-            yp = m.primal; py = m.index; trace = m.trace
-            xp = x.strippingDeadTraces; px = -1
-        }
-        let ans = self(xp, yp)
+        // Levels read in place (no reference counting); a dead link (a value of a finished trace)
+        // takes the slow path, which strips it and starts again.
+        let lx = x.quickLevel, ly = y.quickLevel
+        if lx < 0 || ly < 0 { return self(x.strippingDeadTraces, y.strippingDeadTraces) }
+        if lx > ly { return applyTracedLhs(x.node.unsafelyUnwrapped, y) }
+        if ly > lx { return applyTracedRhs(x, y.node.unsafelyUnwrapped) }
+        return applyTracedBoth(x.node.unsafelyUnwrapped, y.node.unsafelyUnwrapped)
+    }
+
+    /// Records the op when only the first argument is traced at the innermost level.
+    private func applyTracedLhs(_ n: Node, _ yp: Tensor) -> Tensor {
+        let ans = self(n.primal, yp)
         guard ans.dtype.isFloatingPoint else { return ans }
+        let trace = n.trace
         checkForwardResult(ans, trace, name)
         if trace.isForward {
-            guard let jvp else { missingTangent(name, [xp.shape, yp.shape]) }
-            let dx = px >= 0 ? nx.unsafelyUnwrapped.tangent : nil
-            let dy = py >= 0 ? ny.unsafelyUnwrapped.tangent : nil
-            return trace.record(ans, tangent: jvp(dx, dy, ans, xp, yp).asTangent(of: ans, op: name))
+            guard let jvp else { missingTangent(name, [n.primal.shape, yp.shape]) }
+            return trace.record(ans, tangent: jvp(n.tangent, nil, ans, n.primal, yp).asTangent(of: ans, op: name))
         }
-        let node = BinaryNode(op: self, x: xp, y: yp, px: px, py: py, trace: trace, index: trace.nodes.count, primal: ans)
-        return trace.record(node, ans)
+        return trace.record(BinaryNode(op: self, x: n.primal, y: yp, px: n.index, py: -1, trace: trace, index: trace.nodes.count, primal: consume ans))
+    }
+
+    /// Records the op when only the second argument is traced at the innermost level.
+    private func applyTracedRhs(_ xp: Tensor, _ m: Node) -> Tensor {
+        let ans = self(xp, m.primal)
+        guard ans.dtype.isFloatingPoint else { return ans }
+        let trace = m.trace
+        checkForwardResult(ans, trace, name)
+        if trace.isForward {
+            guard let jvp else { missingTangent(name, [xp.shape, m.primal.shape]) }
+            return trace.record(ans, tangent: jvp(nil, m.tangent, ans, xp, m.primal).asTangent(of: ans, op: name))
+        }
+        return trace.record(BinaryNode(op: self, x: xp, y: m.primal, px: -1, py: m.index, trace: trace, index: trace.nodes.count, primal: consume ans))
+    }
+
+    /// Records the op when both arguments are traced at the innermost level.
+    private func applyTracedBoth(_ n: Node, _ m: Node) -> Tensor {
+        let ans = self(n.primal, m.primal)
+        guard ans.dtype.isFloatingPoint else { return ans }
+        let trace = n.trace
+        checkForwardResult(ans, trace, name)
+        if trace.isForward {
+            guard let jvp else { missingTangent(name, [n.primal.shape, m.primal.shape]) }
+            return trace.record(ans, tangent: jvp(n.tangent, m.tangent, ans, n.primal, m.primal).asTangent(of: ans, op: name))
+        }
+        return trace.record(BinaryNode(op: self, x: n.primal, y: m.primal, px: n.index, py: m.index, trace: trace, index: trace.nodes.count, primal: consume ans))
     }
 }
 
@@ -182,7 +206,7 @@ public final class NaryPrimitive: Sendable {
             return trace.record(ans, tangent: jvp(tangents, ans, primals).asTangent(of: ans, op: name))
         }
         return trace.record(NaryNode(op: self, args: primals, parents: parents,
-                                     trace: trace, index: trace.nodes.count, primal: ans), ans)
+                                     trace: trace, index: trace.nodes.count, primal: consume ans))
     }
 
     /// Applies the op to the given arguments.
@@ -217,15 +241,14 @@ final class UnaryNode: Node, @unchecked Sendable {
         self.op = op
         self.x = x
         self.parent = parent
-        super.init(trace: trace, index: index, primal: primal)
+        super.init(trace: trace, index: index, primal: primal, isInput: false)
     }
 
-    override var isInput: Bool { false }
     override var opName: String { op.name }
 
-    override func propagate(_ g: Tensor, into cotangents: inout [Tensor?]) {
+    override func propagate(_ g: Tensor, into cotangents: UnsafeMutablePointer<Tensor?>) {
         guard let vjp = op.vjp else { missingGradient(op.name, [x.shape]) }
-        accumulate(vjp(g, primal, x).reduced(toShapeOf: x, op: op.name), at: parent, into: &cotangents)
+        accumulate(vjp(g, primal, x).reduced(toShapeOf: x, op: op.name), at: parent, into: cotangents)
     }
 }
 
@@ -240,20 +263,19 @@ final class BinaryNode: Node, @unchecked Sendable {
         self.y = y
         self.px = px
         self.py = py
-        super.init(trace: trace, index: index, primal: primal)
+        super.init(trace: trace, index: index, primal: primal, isInput: false)
     }
 
-    override var isInput: Bool { false }
     override var opName: String { op.name }
 
-    override func propagate(_ g: Tensor, into cotangents: inout [Tensor?]) {
+    override func propagate(_ g: Tensor, into cotangents: UnsafeMutablePointer<Tensor?>) {
         if px >= 0 {
             guard let vjp = op.vjpLhs else { missingGradient(op.name, [x.shape, y.shape]) }
-            accumulate(vjp(g, primal, x, y).reduced(toShapeOf: x, op: op.name), at: px, into: &cotangents)
+            accumulate(vjp(g, primal, x, y).reduced(toShapeOf: x, op: op.name), at: px, into: cotangents)
         }
         if py >= 0 {
             guard let vjp = op.vjpRhs else { missingGradient(op.name, [x.shape, y.shape]) }
-            accumulate(vjp(g, primal, x, y).reduced(toShapeOf: y, op: op.name), at: py, into: &cotangents)
+            accumulate(vjp(g, primal, x, y).reduced(toShapeOf: y, op: op.name), at: py, into: cotangents)
         }
     }
 }
@@ -267,17 +289,16 @@ final class NaryNode: Node, @unchecked Sendable {
         self.op = op
         self.args = args
         self.parents = parents
-        super.init(trace: trace, index: index, primal: primal)
+        super.init(trace: trace, index: index, primal: primal, isInput: false)
     }
 
-    override var isInput: Bool { false }
     override var opName: String { op.name }
 
-    override func propagate(_ g: Tensor, into cotangents: inout [Tensor?]) {
+    override func propagate(_ g: Tensor, into cotangents: UnsafeMutablePointer<Tensor?>) {
         guard let vjp = op.vjp else { missingGradient(op.name, args.map(\.shape)) }
         for (i, p) in parents.enumerated() where p >= 0 {
             guard let gi = vjp(g, primal, args, i) else { missingGradient(op.name, args.map(\.shape)) }
-            accumulate(gi.reduced(toShapeOf: args[i], op: op.name), at: p, into: &cotangents)
+            accumulate(gi.reduced(toShapeOf: args[i], op: op.name), at: p, into: cotangents)
         }
     }
 }
@@ -286,7 +307,7 @@ extension Tensor {
     /// A tangent computed by a JVP rule, broadcast to the result's shape (a rule may return a
     /// tangent that broadcasts, e.g. when only a smaller argument carries one) and converted to its
     /// dtype.
-    func asTangent(of ans: Tensor, op: String) -> Tensor {
+    consuming func asTangent(of ans: Tensor, op: String) -> Tensor {
         var t = self
         if t.dtype != ans.dtype { t = t.cast(to: ans.dtype) }
         if t.shape != ans.shape { t = t.broadcast(to: ans.shape) }
@@ -295,7 +316,7 @@ extension Tensor {
 
     /// Sums a cotangent produced at a broadcast shape back to the shape of `arg` (the one place where
     /// broadcasting is undone for every op).
-    func reduced(toShapeOf arg: Tensor, op: String) -> Tensor {
+    consuming func reduced(toShapeOf arg: Tensor, op: String) -> Tensor {
         if shape == arg.shape { return self }
         return sumToShape(arg.shape)
     }

@@ -49,20 +49,34 @@ final class Trace: @unchecked Sendable {
         return Tensor(buffer: primal.buffer, node: node)
     }
 
+    /// Appends `node` and returns the traced tensor it stands for, sharing the node's primal buffer
+    /// (the result was moved into the node, so it is not copied and released again).
+    @inline(__always)
+    func record(_ node: Node) -> Tensor {
+        nodes.append(node)
+        return Tensor(buffer: node.primal.buffer, node: node)
+    }
+
     /// Runs the backward pass from `output` (which must have one element) and returns the
     /// cotangent of every node (`nil` where no gradient flowed).
     func backward(from output: Tensor, seed: Tensor? = nil) -> [Tensor?] {
         var cotangents = [Tensor?](repeating: nil, count: nodes.count)
         guard let root = output.node, root.isLive, root.level == level else { return cotangents }
-        cotangents[root.index] = seed ?? Tensor.ones(like: root.primal.primalData)
-        var i = root.index
-        while i >= 0 {
-            let node = nodes[i]
-            if !node.isInput, let g = cotangents[i] {
-                cotangents[i] = nil
-                node.propagate(g, into: &cotangents)
+        let start = root.index
+        let rootSeed = seed ?? Tensor.ones(like: root.primal.primalData)
+        // The nodes write into the cotangent slots through a pointer: no uniqueness check or copy
+        // of the array per access. (VJPs record on outer traces only, so the tape does not grow.)
+        cotangents.withUnsafeMutableBufferPointer { slots in
+            let c = slots.baseAddress.unsafelyUnwrapped
+            c[start] = rootSeed
+            var i = start
+            while i >= 0 {
+                let node = nodes[i]
+                if !node.isInput, let g = c[i].take() {
+                    node.propagate(g, into: c)
+                }
+                i -= 1
             }
-            i -= 1
         }
         return cotangents
     }
@@ -89,18 +103,20 @@ class Node: @unchecked Sendable {
     /// Whether the node's trace is still recording.
     @exclusivity(unchecked) var isLive = true
 
-    init(trace: Trace, index: Int, primal: Tensor) {
+    init(trace: Trace, index: Int, primal: Tensor, isInput: Bool = true) {
         self.trace = trace
         self.level = trace.level
         self.index = index
         self.primal = primal
+        self.isInput = isInput
     }
 
     /// Whether this node is an input (it has nothing to propagate to).
-    var isInput: Bool { true }
+    let isInput: Bool
 
-    /// Adds the contribution of cotangent `g` of this node to the cotangents of its parents.
-    func propagate(_ g: Tensor, into cotangents: inout [Tensor?]) {}
+    /// Adds the contribution of cotangent `g` of this node to the cotangents of its parents (the
+    /// slots of the backward pass, indexed by node index).
+    func propagate(_ g: Tensor, into cotangents: UnsafeMutablePointer<Tensor?>) {}
 
     /// A description for error messages and graph dumps.
     var opName: String { "input" }
@@ -124,13 +140,13 @@ extension Node {
     var tangent: Tensor { unsafeDowncast(self, to: TangentNode.self).storedTangent }
 }
 
-func accumulate(_ g: consuming Tensor, at index: Int, into cotangents: inout [Tensor?]) {
+/// Adds `g` to the cotangent slot `index` (nothing for a constant argument, `index < 0`).
+func accumulate(_ g: consuming Tensor, at index: Int, into cotangents: UnsafeMutablePointer<Tensor?>) {
     if index < 0 { return }
-    guard var old = cotangents[index] else {
+    guard var old = cotangents[index].take() else {
         cotangents[index] = g
         return
     }
-    cotangents[index] = nil
     var new = g
     // Sum in place into whichever operand is an untraced buffer nobody else holds (the running
     // total, or a fresh contribution): no allocation and one memory pass fewer.
@@ -150,6 +166,14 @@ func accumulate(_ g: consuming Tensor, at index: Int, into cotangents: inout [Te
 }
 
 extension Tensor {
+    /// The level of this tensor's node, read in place (no reference counting): 0 for a constant,
+    /// -1 if the node belongs to a finished trace (strip it with ``strippingDeadTraces``).
+    @inline(__always)
+    var quickLevel: Int {
+        guard let n = node else { return 0 }
+        return n.isLive ? n.level : -1
+    }
+
     /// This tensor's node if its trace is live, stripping links to finished traces.
     @inline(__always)
     var liveNode: Node? {
