@@ -59,6 +59,11 @@ public struct Tensor: @unchecked Sendable {
     /// stride arrays when `other` is contiguous, so no array is allocated).
     static func uninitialized(like other: Tensor, dtype: DType? = nil) -> Tensor {
         let h = other.buffer.layout
+        // A 0-d result takes the empty-array literals, which cost no reference counting (copying
+        // `other`'s empty arrays would retain them).
+        if h.pointee.shape.isEmpty {
+            return Tensor(buffer: .allocate(shape: [], strides: [], count: 1, dtype: dtype ?? h.pointee.dtype))
+        }
         return Tensor(buffer: .allocate(shape: h.pointee.shape,
                                         strides: h.pointee.isContiguous ? h.pointee.strides : Tensor.contiguousStrides(h.pointee.shape),
                                         count: h.pointee.count, dtype: dtype ?? h.pointee.dtype))
