@@ -49,6 +49,8 @@ public struct Tensor: @unchecked Sendable {
 
     /// Allocates an uninitialised contiguous tensor.
     static func uninitialized(shape: [Int], dtype: DType) -> Tensor {
+        // 0-d: the empty-array literals cost no reference counting.
+        if shape.isEmpty { return Tensor(buffer: .allocate(shape: [], strides: [], count: 1, dtype: dtype)) }
         var n = 1
         for s in shape { n &*= s }
         return Tensor(buffer: .allocate(shape: shape, strides: shape.isEmpty ? shape : Tensor.contiguousStrides(shape),
