@@ -49,6 +49,8 @@ public struct Tensor: @unchecked Sendable {
 
     /// Allocates an uninitialised contiguous tensor.
     static func uninitialized(shape: [Int], dtype: DType) -> Tensor {
+        // 0-d: the empty-array literals cost no reference counting.
+        if shape.isEmpty { return Tensor(buffer: .allocate(shape: [], strides: [], count: 1, dtype: dtype)) }
         var n = 1
         for s in shape { n &*= s }
         return Tensor(buffer: .allocate(shape: shape, strides: shape.isEmpty ? shape : Tensor.contiguousStrides(shape),
@@ -59,6 +61,11 @@ public struct Tensor: @unchecked Sendable {
     /// stride arrays when `other` is contiguous, so no array is allocated).
     static func uninitialized(like other: Tensor, dtype: DType? = nil) -> Tensor {
         let h = other.buffer.layout
+        // A 0-d result takes the empty-array literals, which cost no reference counting (copying
+        // `other`'s empty arrays would retain them).
+        if h.pointee.shape.isEmpty {
+            return Tensor(buffer: .allocate(shape: [], strides: [], count: 1, dtype: dtype ?? h.pointee.dtype))
+        }
         return Tensor(buffer: .allocate(shape: h.pointee.shape,
                                         strides: h.pointee.isContiguous ? h.pointee.strides : Tensor.contiguousStrides(h.pointee.shape),
                                         count: h.pointee.count, dtype: dtype ?? h.pointee.dtype))
