@@ -10,7 +10,7 @@ func reverseDifferentiate<P: ParameterTree, Aux>(_ x: P, _ f: (P) -> (Tensor, Au
     let (traced, inputs) = trace.markInputs(of: x, op: op)
     let (out, aux) = f(traced)
     require(out.count == 1, "\(op): the function must return a single value (one element) to be differentiated, got shape \(out.shape); use vjp or sum it first")
-    let gradient = x.gathering(trace.backward(from: out), at: inputs)
+    let gradient = x.gathering(trace.backward(from: out, releasingTape: true), at: inputs)
     return (out.unwrapped(at: trace.level).0, gradient, releasingTrace(aux, trace))
 }
 

@@ -58,8 +58,10 @@ final class Trace: @unchecked Sendable {
     }
 
     /// Runs the backward pass from `output` (which must have one element) and returns the
-    /// cotangent of every node (`nil` where no gradient flowed).
-    func backward(from output: Tensor, seed: Tensor? = nil) -> [Tensor?] {
+    /// cotangent of every node (`nil` where no gradient flowed). With `releasingTape` the pass
+    /// consumes the tape (each node is marked dead and freed once it has propagated): for
+    /// differential operators that run one backward pass and then finish the trace.
+    func backward(from output: Tensor, seed: Tensor? = nil, releasingTape: Bool = false) -> [Tensor?] {
         var cotangents = [Tensor?](repeating: nil, count: nodes.count)
         guard let root = output.node, root.isLive, root.level == level else { return cotangents }
         let start = root.index
@@ -69,12 +71,20 @@ final class Trace: @unchecked Sendable {
         cotangents.withUnsafeMutableBufferPointer { slots in
             let c = slots.baseAddress.unsafelyUnwrapped
             c[start] = rootSeed
+            if releasingTape {
+                // Nothing flows from values computed after the output.
+                while nodes.count > start + 1 { nodes.removeLast().isLive = false }
+            }
             var i = start
             while i >= 0 {
-                let node = nodes[i]
+                // A one-shot backward pass frees each node as soon as it has propagated: its
+                // memory is reused by the allocations of the next VJPs instead of being freed all
+                // at once at the end (which overflows the allocator's per-thread caches).
+                let node = releasingTape ? nodes.removeLast() : nodes[i]
                 if !node.isInput, let g = c[i].take() {
                     node.propagate(g, into: c)
                 }
+                if releasingTape { node.isLive = false }
                 i -= 1
             }
         }
