@@ -228,8 +228,10 @@ struct ConvolutionTests {
         let x = Tensor.randn([batch, 8, 40, 40], seed: 91, dtype: .float32), w = Tensor.randn([5, 8, 3, 3], seed: 92, dtype: .float32)
         let b = Tensor.randn([5], seed: 93, dtype: .float32)
         let fused = conv2d(x, weight: w, bias: b, padding: 1), added = conv2d(x, weight: w, padding: 1) + b.reshape([1, 5, 1, 1])
-        let worst = zip(fused.doubles, added.doubles).map { Swift.abs($0 - $1) }.max() ?? 1
-        #expect(worst < 1e-5)
+        // Float32 sums of 72 products in a different order: compare in units of the output's
+        // magnitude (BLAS kernels differ between CPUs, so an absolute bound is machine-dependent).
+        let worst = zip(fused.doubles, added.doubles).map { Swift.abs($0 - $1) / Swift.max(1, Swift.abs($1)) }.max() ?? 1
+        #expect(worst < 4e-6)
     }
 
     /// Second derivatives: d²/dw² of ½‖conv2d(x, w)‖² is constant (the loss is quadratic in w), so
