@@ -23,15 +23,18 @@ extension Kernels {
         withLifetimes(A, B) {
             switch dtype {
             case .float32:
-                if k == 0 { out.assumingMemoryBound(to: Float.self).initialize(repeating: 0, count: Int(m * n)); return }
+                // Zero C ourselves and accumulate (β = 1): OpenBLAS's β = 0 pass is a slow scalar loop.
+                out.initializeMemory(as: Float.self, repeating: 0, count: Int(m * n))
+                if k == 0 { return }
                 cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                             m, n, k, 1, A.pointer(Float.self), Int32(lda), B.pointer(Float.self), Int32(ldb),
-                            0, out.assumingMemoryBound(to: Float.self), n)
+                            1, out.assumingMemoryBound(to: Float.self), n)
             case .float64:
-                if k == 0 { out.assumingMemoryBound(to: Double.self).initialize(repeating: 0, count: Int(m * n)); return }
+                out.initializeMemory(as: Double.self, repeating: 0, count: Int(m * n))
+                if k == 0 { return }
                 cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                             m, n, k, 1, A.pointer(Double.self), Int32(lda), B.pointer(Double.self), Int32(ldb),
-                            0, out.assumingMemoryBound(to: Double.self), n)
+                            1, out.assumingMemoryBound(to: Double.self), n)
             default:
                 dtypeFailure("matmul", expected: "floating-point tensors", a, b)
             }
