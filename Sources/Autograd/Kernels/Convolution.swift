@@ -36,33 +36,11 @@ struct ConvGeometry: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// A float type with a BLAS GEMM (`sgemm` / `dgemm`) on raw row-major pointers.
-protocol ConvolutionScalar: TensorFloat {
-    /// `C = op(A)·op(B) + beta·C`, row-major.
-    static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
-                     a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
-                     beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
-}
+/// A float type the convolution kernels run on.
+protocol ConvolutionScalar: GEMMScalar {}
 
-extension Float: ConvolutionScalar {
-    @inline(__always)
-    static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
-                     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
-    }
-}
-
-extension Double: ConvolutionScalar {
-    @inline(__always)
-    static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
-                     a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
-                     beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int) {
-        cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
-    }
-}
+extension Float: ConvolutionScalar {}
+extension Double: ConvolutionScalar {}
 
 /// Every size of one convolution: input `n×c×h×w`, weight `o×(c/groups)×kh×kw`, output
 /// `n×o×oh×ow`, and the batch chunking used for the column matrix.
@@ -130,10 +108,8 @@ struct ConvPlan {
 
     /// Runs `body(chunk, innerThreads, task)` for every chunk: on one thread (BLAS and im2col may
     /// then use threads inside, `innerThreads` true), or as ``tasks`` groups of consecutive chunks
-    /// spread over the threads with BLAS single-threaded meanwhile (so that its threads do not
-    /// compete with ours). Each task runs its chunks in increasing order. The BLAS thread count is
-    /// process-wide: BLAS calls made meanwhile on other threads run single-threaded too (their
-    /// results are the same).
+    /// spread over the threads, each chunk's BLAS calls then single-threaded (`innerThreads`
+    /// false). Each task runs its chunks in increasing order.
     func forEachChunk(_ body: (_ chunk: Int, _ innerThreads: Bool, _ task: Int) -> Void) {
         let tasks = self.tasks
         if tasks == 1 {
@@ -142,8 +118,6 @@ struct ConvPlan {
         }
         let threads = Threading.count
         let per = chunksPerTask
-        openblas_set_num_threads(1)
-        defer { openblas_set_num_threads(Int32(threads)) }
         withoutActuallyEscaping(body) { body in
             let task = ChunkTask { range in
                 for t in range {
@@ -152,7 +126,7 @@ struct ConvPlan {
             }
             // One iteration per task (not `Threading.forEachChunk`'s one range per thread): idle
             // threads take the next task, which balances uneven progress.
-            DispatchQueue.concurrentPerform(iterations: tasks) { t in task.body(t..<(t + 1)) }
+            WorkerPool.shared.run(iterations: tasks, threads: threads) { t in task.body(t..<(t + 1)) }
         }
     }
 
@@ -299,11 +273,11 @@ extension Kernels {
                         if let bias {
                             for oc in 0..<l.og { (yg + oc * l.p).update(repeating: bias[g * l.og + oc], count: l.p) }
                         }
-                        T.gemm(transA: false, transB: false, m: l.og, n: l.p, k: l.k, a: wg, lda: l.k, b: cols, ldb: l.p,
-                               beta: bias == nil ? 0 : 1, c: yg, ldc: l.p)
+                        Kernels.gemm(false, false, l.og, l.p, l.k, wg, l.k, cols, l.p,
+                               beta: bias == nil ? 0 : 1, yg, l.p, threads: inner)
                     } else {
-                        T.gemm(transA: false, transB: false, m: l.og, n: ld, k: l.k, a: wg, lda: l.k, b: cols, ldb: ld,
-                               beta: 0, c: tmp, ldc: ld)
+                        Kernels.gemm(false, false, l.og, ld, l.k, wg, l.k, cols, ld,
+                               beta: 0, tmp, ld, threads: inner)
                         // tmp is og × (m·p) in (channel, sample, position) order: move to (sample, channel,
                         // position), adding the bias on the way.
                         for s in 0..<m {
@@ -341,8 +315,8 @@ extension Kernels {
                         gatherCotangent(l, gy, group: g, n0: n0, count: m, tmp)
                         b = UnsafePointer(tmp)
                     }
-                    T.gemm(transA: true, transB: false, m: l.k, n: ld, k: l.og, a: wg, lda: l.k, b: b, ldb: ld,
-                           beta: 0, c: cols, ldc: ld)
+                    Kernels.gemm(true, false, l.k, ld, l.og, wg, l.k, b, ld,
+                               beta: 0, cols, ld, threads: inner)
                     col2im(l, cols, group: g, n0: n0, count: m, dx, threads: inner)
                 }
             }
@@ -382,8 +356,8 @@ extension Kernels {
                             gatherCotangent(l, gy, group: g, n0: n0, count: m, tmp)
                             a = UnsafePointer(tmp)
                         }
-                        T.gemm(transA: false, transB: true, m: l.og, n: l.k, k: ld, a: a, lda: ld, b: cols, ldb: ld,
-                               beta: beta, c: slots + task * size + g * l.og * l.k, ldc: l.k)
+                        Kernels.gemm(false, true, l.og, l.k, ld, a, ld, cols, ld,
+                               beta: beta, slots + task * size + g * l.og * l.k, l.k, threads: inner)
                     }
                 }
             }

@@ -7,10 +7,7 @@ import RealModule
 // and backward passes. No autodiff here.
 
 /// A float element type with the BLAS and vectorised-math entry points the NN kernels need.
-protocol NNFloat: TensorFloat {
-    /// `C = alpha·op(A)·op(B) + beta·C` on row-major storage.
-    static func gemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Self>, _ lda: Int,
-                     _ b: UnsafePointer<Self>, _ ldb: Int, beta: Self, _ c: UnsafeMutablePointer<Self>, _ ldc: Int)
+protocol NNFloat: GEMMScalar {
     /// `y = op(A)·x` for row-major `A` (m×n, leading dimension `lda`), contiguous `x` and `y`.
     static func gemv(transposed: Bool, _ m: Int, _ n: Int, _ a: UnsafePointer<Self>, _ lda: Int,
                      _ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>)
@@ -21,13 +18,9 @@ protocol NNFloat: TensorFloat {
 }
 
 extension Float: NNFloat {
-    static func gemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Float>, _ lda: Int,
-                     _ b: UnsafePointer<Float>, _ ldb: Int, beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
-        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
-    }
     static func gemv(transposed: Bool, _ m: Int, _ n: Int, _ a: UnsafePointer<Float>, _ lda: Int,
                      _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+        Threading.prepareBLAS()
         cblas_sgemv(CblasRowMajor, transposed ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), 1, a, Int32(lda), x, 1, 0, y, 1)
     }
     static func sigmoid(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) { ag_sigmoid_f32(x, y, n) }
@@ -35,13 +28,9 @@ extension Float: NNFloat {
 }
 
 extension Double: NNFloat {
-    static func gemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Double>, _ lda: Int,
-                     _ b: UnsafePointer<Double>, _ ldb: Int, beta: Double, _ c: UnsafeMutablePointer<Double>, _ ldc: Int) {
-        cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
-    }
     static func gemv(transposed: Bool, _ m: Int, _ n: Int, _ a: UnsafePointer<Double>, _ lda: Int,
                      _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>) {
+        Threading.prepareBLAS()
         cblas_dgemv(CblasRowMajor, transposed ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), 1, a, Int32(lda), x, 1, 0, y, 1)
     }
     static func sigmoid(_ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int) { ag_sigmoid_f64(x, y, n) }
@@ -66,7 +55,7 @@ extension Kernels {
             let o = out.pointer(T.self), bias = bc.pointer(T.self)
             for r in 0..<n { (o + r * m).update(from: bias, count: m) }
             if n == 0 || m == 0 || k == 0 { return }
-            T.gemm(ta, tb, n, m, k, A.pointer(T.self), lda, B.pointer(T.self), ldb, beta: 1, o, m)
+            Kernels.gemm(ta, tb, n, m, k, A.pointer(T.self), lda, B.pointer(T.self), ldb, beta: 1, o, m)
         }
         withLifetimes(A, B, bc) {
             switch x.dtype {
@@ -186,13 +175,13 @@ extension Kernels {
             let G = 4 * H
             let rowsPerThread = lstmRowsPerThread(hidden: H)
             for r in 0..<(T * B) { (z + r * G).update(from: bp, count: G) }
-            if T * B > 0 && I > 0 { F.gemm(false, false, T * B, G, I, x, I, wp, G, beta: 1, z, G) }
+            if T * B > 0 && I > 0 { Kernels.gemm(false, false, T * B, G, I, x, I, wp, G, beta: 1, z, G) }
             let wh = wp + I * G
             for t in 0..<T {
                 let zt = z + t * B * G
                 let hPrev = t == 0 ? UnsafePointer(h0.pointer(F.self)) : UnsafePointer(hs + (t - 1) * B * H)
                 let cPrev = t == 0 ? UnsafePointer(c0.pointer(F.self)) : UnsafePointer(cs + (t - 1) * B * H)
-                if H > 0 { F.gemm(false, false, B, G, H, hPrev, H, wh, G, beta: 1, zt, G) }
+                if H > 0 { Kernels.gemm(false, false, B, G, H, hPrev, H, wh, G, beta: 1, zt, G) }
                 Threading.forEachChunk(B, minimumParallel: rowsPerThread) { rows in
                     for r in rows {
                         let zr = zt + r * G
@@ -266,7 +255,7 @@ extension Kernels {
                     }
                 }
                 // dh_{t-1} = dZ_t · W_hᵀ
-                if H > 0 { F.gemm(false, true, B, H, G, dzp + t * B * G, G, wh, G, beta: 0, dhp, H) }
+                if H > 0 { Kernels.gemm(false, true, B, H, G, dzp + t * B * G, G, wh, G, beta: 0, dhp, H) }
             }
         }
         withLifetimes(gc, h0, c0) {
@@ -293,11 +282,11 @@ extension Kernels {
         func run<F: NNFloat>(_: F.Type) {
             let d = dZ.pointer(F.self), dwp = dw.pointer(F.self)
             if T * B == 0 { return }
-            if I > 0 && G > 0 { F.gemm(true, false, I, G, T * B, xs.pointer(F.self), I, d, G, beta: 0, dwp, G) }
+            if I > 0 && G > 0 { Kernels.gemm(true, false, I, G, T * B, xs.pointer(F.self), I, d, G, beta: 0, dwp, G) }
             if H > 0 && G > 0 {
-                F.gemm(true, false, H, G, B, h0.pointer(F.self), H, d, G, beta: 0, dwp + I * G, G)
+                Kernels.gemm(true, false, H, G, B, h0.pointer(F.self), H, d, G, beta: 0, dwp + I * G, G)
                 if T > 1 {
-                    F.gemm(true, false, H, G, (T - 1) * B, out.pointer(F.self), H, d + B * G, G, beta: 1, dwp + I * G, G)
+                    Kernels.gemm(true, false, H, G, (T - 1) * B, out.pointer(F.self), H, d + B * G, G, beta: 1, dwp + I * G, G)
                 }
             }
         }
@@ -320,7 +309,7 @@ extension Kernels {
         func run<F: NNFloat>(_: F.Type) {
             if T * B * I == 0 { return }
             if G == 0 { dx.pointer(F.self).initialize(repeating: 0, count: T * B * I); return }
-            F.gemm(false, true, T * B, I, G, dZ.pointer(F.self), G, w.pointer(F.self), G, beta: 0, dx.pointer(F.self), I)
+            Kernels.gemm(false, true, T * B, I, G, dZ.pointer(F.self), G, w.pointer(F.self), G, beta: 0, dx.pointer(F.self), I)
         }
         withLifetimes(dZ, w) {
             switch dZ.dtype {

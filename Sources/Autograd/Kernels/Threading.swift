@@ -2,12 +2,16 @@ import COpenBLAS
 import Dispatch
 import Synchronization
 
-/// The number of threads used by kernels, ours and OpenBLAS's alike.
+/// The number of threads used by kernels, BLAS products included.
 ///
-/// One setting governs both so the two never oversubscribe the machine. The default is the number
-/// of active processors, or `AUTOGRAD_NUM_THREADS` when set. Kernels only split work across threads
-/// above a size threshold (about 64k elements for cheap elementwise loops), where the gain
-/// outweighs the cost of waking a thread.
+/// One setting governs all parallel work, so nothing oversubscribes the machine: OpenBLAS itself
+/// runs single-threaded, and large matrix products are cut into one block per thread, each a BLAS
+/// call on the library's ``WorkerPool`` (the same threads as the elementwise and convolution
+/// loops). The default is the number of active processors, or `AUTOGRAD_NUM_THREADS` when set.
+/// Kernels only split work across threads above a size threshold (about 64k elements for cheap
+/// elementwise loops, 2M multiply–adds for products), where the gain outweighs the hand-over.
+///
+/// LAPACK routines (the eigen-decomposition of ``CMAES``) run on one thread.
 public enum Threading {
     private static let current = Atomic<Int>(Threading.initialCount())
 
@@ -18,17 +22,22 @@ public enum Threading {
         } else {
             n = ProcessInfoShim.activeProcessorCount
         }
-        openblas_set_num_threads(Int32(n))
+        // Parallel BLAS work goes through our threads (Kernels.gemm); OpenBLAS's own would compete
+        // with them, spinning for a while after each call.
+        openblas_set_num_threads(1)
         return n
     }
+
+    /// Makes sure OpenBLAS has been configured before a BLAS or LAPACK call that does not read
+    /// ``count`` otherwise.
+    @inline(__always)
+    static func prepareBLAS() { _ = current.load(ordering: .relaxed) }
 
     /// The number of threads kernels may use (at least 1).
     public static var count: Int {
         get { current.load(ordering: .relaxed) }
         set {
-            let n = Swift.max(1, newValue)
-            current.store(n, ordering: .relaxed)
-            openblas_set_num_threads(Int32(n))
+            current.store(Swift.max(1, newValue), ordering: .relaxed)
         }
     }
 
@@ -43,12 +52,9 @@ public enum Threading {
         let half = Swift.max(1, minimumParallel / 2)
         let chunks = Swift.min(threads, (n + half - 1) / half)
         let per = (n + chunks - 1) / chunks
-        withoutActuallyEscaping(body) { body in
-            let task = ChunkTask(body: body)
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                let lo = c * per, hi = Swift.min(n, lo + per)
-                if lo < hi { task.body(lo..<hi) }
-            }
+        WorkerPool.shared.run(iterations: chunks, threads: threads) { c in
+            let lo = c * per, hi = Swift.min(n, lo + per)
+            if lo < hi { body(lo..<hi) }
         }
     }
 }

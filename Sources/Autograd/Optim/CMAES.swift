@@ -151,6 +151,7 @@ func symmetricEigen(_ matrix: Tensor) -> (vectors: Tensor, values: Tensor) {
     require(matrix.shape == [n, n] && matrix.dtype == .float64, "symmetricEigen: need a square float64 matrix, got \(matrix.dtype) \(matrix.shape)")
     var a = matrix.doubles
     var w = [Double](repeating: 0, count: n)
+    Threading.prepareBLAS()
     let info = LAPACKE_dsyev(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "U")),
                              Int32(n), &a, Int32(n), &w)
     require(info == 0, "symmetricEigen: LAPACK dsyev failed (info \(info)) on a \(n)×\(n) matrix")

@@ -48,6 +48,16 @@ void ag_sqrt_f64(const double *x, double *y, long n);
 double ag_sum_f32(const float *x, long n);
 double ag_sum_f64(const double *x, long n);
 
+/* A spin-wait hint to the CPU (x86 `pause`, ARM `yield`): the loop of a thread
+ * waiting for work costs its sibling hyper-thread and the memory bus less. */
+static inline void ag_spin_pause(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
 #ifdef __cplusplus
 }
 #endif
