@@ -79,13 +79,16 @@ extension Kernels {
                                     _ a: UnsafePointer<T>, _ lda: Int, _ b: UnsafePointer<T>, _ ldb: Int,
                                     beta: T, _ c: UnsafeMutablePointer<T>, _ ldc: Int, threads: Bool = true) {
         if m == 0 || n == 0 { return }
-        if beta == 0 {
-            if ldc == n { c.update(repeating: 0, count: m * n) } else { for r in 0..<m { (c + r * ldc).update(repeating: 0, count: n) } }
+        /// Zeroes the rows × columns block of C at `block` when `beta` is 0.
+        func zero(_ block: UnsafeMutablePointer<T>, rows: Int, columns: Int) {
+            if beta != 0 { return }
+            if ldc == columns { block.update(repeating: 0, count: rows * columns); return }
+            for r in 0..<rows { (block + r * ldc).update(repeating: 0, count: columns) }
         }
-        if k == 0 { return }
         let count = Threading.count
-        guard threads && count > 1 && m * n * k >= gemmParallelWork && Swift.max(m, n) >= 32 * count else {
-            T.cblasGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+        guard threads && count > 1 && k > 0 && m * n * k >= gemmParallelWork && Swift.max(m, n) >= 32 * count else {
+            zero(c, rows: m, columns: n)
+            if k > 0 { T.cblasGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc) }
             return
         }
         // Blocks of whole cache lines (multiples of 16 elements) along C's longer side.
@@ -95,11 +98,14 @@ extension Kernels {
         let blocks = (side + block - 1) / block
         WorkerPool.shared.run(iterations: blocks, threads: count) { j in
             let j0 = j * block, width = Swift.min(side - j0, block)
+            // Each thread zeroes its own block of C (in parallel, and into its own cache).
             if byColumns {
                 // Column j0 of op(B) starts at b + j0 (B as stored) or at row j0 of B (B transposed).
+                zero(c + j0, rows: m, columns: width)
                 T.cblasGemm(transA, transB, m, width, k, a, lda, b + (transB ? j0 * ldb : j0), ldb, c + j0, ldc)
             } else {
                 // Row j0 of op(A) starts at row j0 of A (as stored) or at a + j0 (A transposed).
+                zero(c + j0 * ldc, rows: width, columns: n)
                 T.cblasGemm(transA, transB, width, n, k, a + (transA ? j0 : j0 * lda), lda, b, ldb, c + j0 * ldc, ldc)
             }
         }
