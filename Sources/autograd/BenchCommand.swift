@@ -18,7 +18,7 @@ struct BenchCommand: ParsableCommand {
     @Argument(help: "Workloads to run (default: all).")
     var workloads: [Workload] = []
 
-    @Option(help: "Threads for our kernels and OpenBLAS alike (sets Threading.count).")
+    @Option(help: "Threads for every kernel, matrix products included (sets Threading.count).")
     var threads: Int = 1
 
     @Option(help: "Write the results as JSON to this file.")

@@ -1,3 +1,4 @@
+import CKernels
 import Dispatch
 import Synchronization
 import Testing
@@ -29,6 +30,14 @@ import Testing
             let worst3 = zip(one.doubles, three.doubles).map { Swift.abs($0 - $1) }.max() ?? 0
             #expect(worst <= 1e-12 * Double(k) && worst3 <= 1e-12 * Double(k), "m \(m) k \(k) n \(n): \(worst), \(worst3)")
         }
+    }
+
+    /// The default thread count follows the CPU affinity mask (what `taskset` allows), which on
+    /// Linux is known and no larger than the online processors.
+    @Test func affinityCountIsKnown() {
+        let n = Int(ag_affinity_cpu_count())
+        #expect(n >= 1)
+        #expect(ProcessInfoShim.activeProcessorCount == n)
     }
 
     /// Every iteration runs exactly once, for loops of 1 to many iterations.

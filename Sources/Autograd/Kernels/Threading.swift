@@ -1,3 +1,4 @@
+import CKernels
 import COpenBLAS
 import Dispatch
 import Synchronization
@@ -6,8 +7,9 @@ import Synchronization
 ///
 /// One setting governs all parallel work, so nothing oversubscribes the machine: OpenBLAS itself
 /// runs single-threaded, and large matrix products are cut into one block per thread, each a BLAS
-/// call on the library's ``WorkerPool`` (the same threads as the elementwise and convolution
-/// loops). The default is the number of active processors, or `AUTOGRAD_NUM_THREADS` when set.
+/// call on the library's worker pool (the same threads as the elementwise and convolution
+/// loops). The default is the number of processors the process may run on (its CPU affinity, so
+/// `taskset -c 0` gives 1), or `AUTOGRAD_NUM_THREADS` when set.
 /// Kernels only split work across threads above a size threshold (about 64k elements for cheap
 /// elementwise loops, 2M multiply–adds for products), where the gain outweighs the hand-over.
 ///
@@ -77,8 +79,12 @@ func getenvString(_ name: String) -> String? {
 }
 
 enum ProcessInfoShim {
+    /// The processors this process may run on: its CPU affinity mask on Linux (so `taskset -c 0`
+    /// gives 1, as Python's `os.sched_getaffinity`), else the online processors.
     static var activeProcessorCount: Int {
         #if canImport(Glibc)
+        let n = Int(ag_affinity_cpu_count())
+        if n > 0 { return n }
         return Swift.max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         #else
         return Swift.max(1, Int(sysconf(_SC_NPROCESSORS_ONLN)))

@@ -48,6 +48,10 @@ void ag_sqrt_f64(const double *x, double *y, long n);
 double ag_sum_f32(const float *x, long n);
 double ag_sum_f64(const double *x, long n);
 
+/* The number of CPUs in this process's affinity mask (`taskset`), or 0 where that
+ * is unknown (not Linux, or the call failed). */
+int ag_affinity_cpu_count(void);
+
 /* A spin-wait hint to the CPU (x86 `pause`, ARM `yield`): the loop of a thread
  * waiting for work costs its sibling hyper-thread and the memory bus less. */
 static inline void ag_spin_pause(void) {

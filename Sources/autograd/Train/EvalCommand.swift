@@ -13,7 +13,7 @@ struct EvalCommand: ParsableCommand {
 
     @OptionGroup var data: DataOptions
 
-    @Option(help: "Threads for kernels and OpenBLAS (default: all cores).")
+    @Option(help: "Threads for every kernel, matrix products included (default: the CPUs this process may run on).")
     var threads: Int?
 
     func validate() throws {

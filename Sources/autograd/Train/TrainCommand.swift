@@ -42,7 +42,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Seed of the initial weights, the shuffling and dropout.")
     var seed: UInt64 = 0
 
-    @Option(help: "Threads for kernels and OpenBLAS (default: all cores).")
+    @Option(help: "Threads for every kernel, matrix products included (default: the CPUs this process may run on).")
     var threads: Int?
 
     @Option(help: "Save a checkpoint (.safetensors or .npz) here after every epoch.")
