@@ -174,7 +174,9 @@ extension Kernels {
             let hs = out.pointer(F.self)
             let G = 4 * H
             let rowsPerThread = lstmRowsPerThread(hidden: H)
-            for r in 0..<(T * B) { (z + r * G).update(from: bp, count: G) }
+            Threading.forEachChunk(T * B, minimumParallel: Swift.max(2, 65_536 / Swift.max(G, 1))) { rows in
+                for r in rows { (z + r * G).update(from: bp, count: G) }
+            }
             if T * B > 0 && I > 0 { Kernels.gemm(false, false, T * B, G, I, x, I, wp, G, beta: 1, z, G) }
             let wh = wp + I * G
             for t in 0..<T {
