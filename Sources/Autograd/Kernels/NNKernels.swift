@@ -15,6 +15,12 @@ protocol NNFloat: GEMMScalar {
     static func sigmoid(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, _ n: Int)
     /// `y = tanh(x)` over `n` contiguous elements (may be in place).
     static func tanh(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, _ n: Int)
+    /// One LSTM step's backward pass for one batch row (`ag_lstm_backward_row_*`).
+    static func lstmBackwardRow(_ z: UnsafePointer<Self>, _ tc: UnsafePointer<Self>, _ cp: UnsafePointer<Self>,
+                                _ g: UnsafePointer<Self>, _ dh: UnsafePointer<Self>, _ dc: UnsafeMutablePointer<Self>,
+                                _ dz: UnsafeMutablePointer<Self>, _ h: Int)
+    /// One LSTM step's cell update `c = f·c₋₁ + i·g` for one batch row (`ag_lstm_cell_row_*`).
+    static func lstmCellRow(_ z: UnsafePointer<Self>, _ cp: UnsafePointer<Self>, _ c: UnsafeMutablePointer<Self>, _ h: Int)
 }
 
 extension Float: NNFloat {
@@ -25,6 +31,14 @@ extension Float: NNFloat {
     }
     static func sigmoid(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) { ag_sigmoid_f32(x, y, n) }
     static func tanh(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) { ag_tanh_f32(x, y, n) }
+    static func lstmBackwardRow(_ z: UnsafePointer<Float>, _ tc: UnsafePointer<Float>, _ cp: UnsafePointer<Float>,
+                                _ g: UnsafePointer<Float>, _ dh: UnsafePointer<Float>, _ dc: UnsafeMutablePointer<Float>,
+                                _ dz: UnsafeMutablePointer<Float>, _ h: Int) {
+        ag_lstm_backward_row_f32(z, tc, cp, g, dh, dc, dz, h)
+    }
+    static func lstmCellRow(_ z: UnsafePointer<Float>, _ cp: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ h: Int) {
+        ag_lstm_cell_row_f32(z, cp, c, h)
+    }
 }
 
 extension Double: NNFloat {
@@ -35,6 +49,14 @@ extension Double: NNFloat {
     }
     static func sigmoid(_ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int) { ag_sigmoid_f64(x, y, n) }
     static func tanh(_ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int) { ag_tanh_f64(x, y, n) }
+    static func lstmBackwardRow(_ z: UnsafePointer<Double>, _ tc: UnsafePointer<Double>, _ cp: UnsafePointer<Double>,
+                                _ g: UnsafePointer<Double>, _ dh: UnsafePointer<Double>, _ dc: UnsafeMutablePointer<Double>,
+                                _ dz: UnsafeMutablePointer<Double>, _ h: Int) {
+        ag_lstm_backward_row_f64(z, tc, cp, g, dh, dc, dz, h)
+    }
+    static func lstmCellRow(_ z: UnsafePointer<Double>, _ cp: UnsafePointer<Double>, _ c: UnsafeMutablePointer<Double>, _ h: Int) {
+        ag_lstm_cell_row_f64(z, cp, c, h)
+    }
 }
 
 extension Kernels {
@@ -190,7 +212,7 @@ extension Kernels {
                         F.sigmoid(zr, zr, 3 * H)
                         F.tanh(zr + 3 * H, zr + 3 * H, H)
                         let c = cs + (t * B + r) * H, cp = cPrev + r * H
-                        for j in 0..<H { c[j] = zr[H + j] * cp[j] + zr[j] * zr[3 * H + j] }
+                        F.lstmCellRow(zr, cp, c, H)
                         let th = tc + (t * B + r) * H
                         F.tanh(c, th, H)
                         let h = hs + (t * B + r) * H
@@ -244,16 +266,7 @@ extension Kernels {
                         let zr = z + (t * B + r) * G, dzr = dzp + (t * B + r) * G
                         let th = tc + (t * B + r) * H, cp = cPrev + r * H
                         let dhr = dhp + r * H, dcr = dcp + r * H, gr = gt + r * H
-                        for j in 0..<H {
-                            let i = zr[j], f = zr[H + j], o = zr[2 * H + j], gg = zr[3 * H + j], tcj = th[j]
-                            let dhj = dhr[j] + gr[j]
-                            let dcj = dcr[j] + dhj * o * (1 - tcj * tcj)
-                            dzr[j] = dcj * gg * i * (1 - i)
-                            dzr[H + j] = dcj * cp[j] * f * (1 - f)
-                            dzr[2 * H + j] = dhj * tcj * o * (1 - o)
-                            dzr[3 * H + j] = dcj * i * (1 - gg * gg)
-                            dcr[j] = dcj * f
-                        }
+                        F.lstmBackwardRow(zr, th, cp, gr, dhr, dcr, dzr, H)
                     }
                 }
                 // dh_{t-1} = dZ_t · W_hᵀ

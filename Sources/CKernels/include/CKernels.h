@@ -48,6 +48,18 @@ void ag_sqrt_f64(const double *x, double *y, long n);
 double ag_sum_f32(const float *x, long n);
 double ag_sum_f64(const double *x, long n);
 
+/* One LSTM time step for one batch row (gate blocks i, f, o, g of H each in z; the
+ * pointers must not overlap). Backward: from the gate activations z, tanh(c_t) tc,
+ * c_{t-1} cp, the output cotangent g and the carried cotangent dh, writes the
+ * pre-activation cotangents dz (4H) and replaces dc (the cotangent of c_t) by that of
+ * c_{t-1}. Cell: c = f*c_{t-1} + i*g. */
+void ag_lstm_backward_row_f32(const float *z, const float *tc, const float *cp, const float *g,
+                              const float *dh, float *dc, float *dz, long H);
+void ag_lstm_backward_row_f64(const double *z, const double *tc, const double *cp, const double *g,
+                              const double *dh, double *dc, double *dz, long H);
+void ag_lstm_cell_row_f32(const float *z, const float *cp, float *c, long H);
+void ag_lstm_cell_row_f64(const double *z, const double *cp, double *c, long H);
+
 /* The number of CPUs in this process's affinity mask (`taskset`), or 0 where that
  * is unknown (not Linux, or the call failed). */
 int ag_affinity_cpu_count(void);
