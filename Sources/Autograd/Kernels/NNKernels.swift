@@ -21,6 +21,13 @@ protocol NNFloat: GEMMScalar {
                                 _ dz: UnsafeMutablePointer<Self>, _ h: Int)
     /// One LSTM step's cell update `c = f·c₋₁ + i·g` for one batch row (`ag_lstm_cell_row_*`).
     static func lstmCellRow(_ z: UnsafePointer<Self>, _ cp: UnsafePointer<Self>, _ c: UnsafeMutablePointer<Self>, _ h: Int)
+    /// Columns per panel of a packed right-hand matrix (`ag_panel_width_*`).
+    static var panelWidth: Int { get }
+    /// Packs B (k×n, element (i, j) at `b[i·rowStride + j·colStride]`) into panels (`ag_pack_panels_*`).
+    static func packPanels(_ b: UnsafePointer<Self>, rowStride: Int, colStride: Int, k: Int, n: Int, _ p: UnsafeMutablePointer<Self>)
+    /// `C = A·B` or `C += A·B` over the panels `panels` of a packed B (`ag_gemm_packed_*`).
+    static func gemmPacked(m: Int, n: Int, k: Int, _ a: UnsafePointer<Self>, lda: Int, _ p: UnsafePointer<Self>,
+                           _ c: UnsafeMutablePointer<Self>, ldc: Int, panels: Range<Int>, accumulate: Bool)
 }
 
 extension Float: NNFloat {
@@ -39,6 +46,14 @@ extension Float: NNFloat {
     static func lstmCellRow(_ z: UnsafePointer<Float>, _ cp: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ h: Int) {
         ag_lstm_cell_row_f32(z, cp, c, h)
     }
+    static var panelWidth: Int { ag_panel_width_f32() }
+    static func packPanels(_ b: UnsafePointer<Float>, rowStride: Int, colStride: Int, k: Int, n: Int, _ p: UnsafeMutablePointer<Float>) {
+        ag_pack_panels_f32(b, rowStride, colStride, k, n, p)
+    }
+    static func gemmPacked(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int, _ p: UnsafePointer<Float>,
+                           _ c: UnsafeMutablePointer<Float>, ldc: Int, panels: Range<Int>, accumulate: Bool) {
+        ag_gemm_packed_f32(m, n, k, a, lda, p, c, ldc, panels.lowerBound, panels.upperBound, accumulate ? 1 : 0)
+    }
 }
 
 extension Double: NNFloat {
@@ -56,6 +71,14 @@ extension Double: NNFloat {
     }
     static func lstmCellRow(_ z: UnsafePointer<Double>, _ cp: UnsafePointer<Double>, _ c: UnsafeMutablePointer<Double>, _ h: Int) {
         ag_lstm_cell_row_f64(z, cp, c, h)
+    }
+    static var panelWidth: Int { ag_panel_width_f64() }
+    static func packPanels(_ b: UnsafePointer<Double>, rowStride: Int, colStride: Int, k: Int, n: Int, _ p: UnsafeMutablePointer<Double>) {
+        ag_pack_panels_f64(b, rowStride, colStride, k, n, p)
+    }
+    static func gemmPacked(m: Int, n: Int, k: Int, _ a: UnsafePointer<Double>, lda: Int, _ p: UnsafePointer<Double>,
+                           _ c: UnsafeMutablePointer<Double>, ldc: Int, panels: Range<Int>, accumulate: Bool) {
+        ag_gemm_packed_f64(m, n, k, a, lda, p, c, ldc, panels.lowerBound, panels.upperBound, accumulate ? 1 : 0)
     }
 }
 
@@ -172,6 +195,41 @@ final class LSTMWorkspace: @unchecked Sendable {
     init() {}
 }
 
+/// A right-hand matrix B (k×n) packed once for many products `A·B` with few rows (the recurrent
+/// weight, multiplied by the batch's state at every time step): `ag_gemm_packed_*` on panels of
+/// columns, split across ``Threading/count`` threads for large products. Holds its scratch tensor.
+struct PackedMatrix<F: NNFloat> {
+    let k: Int, n: Int
+    let storage: Tensor
+
+    /// Packs B, whose element (i, j) is at `b[i·rowStride + j·colStride]` (B itself: `(n, 1)`;
+    /// a row-major matrix used transposed: `(1, its row length)`).
+    init(_ b: UnsafePointer<F>, rowStride: Int, colStride: Int, k: Int, n: Int) {
+        self.k = k
+        self.n = n
+        let panels = (n + F.panelWidth - 1) / F.panelWidth
+        storage = Tensor.uninitialized(shape: [Swift.max(1, panels * F.panelWidth * k)], dtype: F.dtype)
+        F.packPanels(b, rowStride: rowStride, colStride: colStride, k: k, n: n, storage.pointer(F.self))
+    }
+
+    /// `C = A·B` (or `C += A·B` with `accumulate`) for A m×k (row stride `lda`), C m×n (`ldc`).
+    func multiply(_ a: UnsafePointer<F>, m: Int, lda: Int, into c: UnsafeMutablePointer<F>, ldc: Int, accumulate: Bool) {
+        if m == 0 || n == 0 { return }
+        let p = UnsafePointer(storage.pointer(F.self))
+        let panels = (n + F.panelWidth - 1) / F.panelWidth
+        let threads = Threading.count
+        guard threads > 1 && panels >= 2 * threads && m * n * k >= Kernels.gemmParallelWork else {
+            F.gemmPacked(m: m, n: n, k: k, a, lda: lda, p, c, ldc: ldc, panels: 0..<panels, accumulate: accumulate)
+            return
+        }
+        let per = (panels + threads - 1) / threads
+        WorkerPool.shared.run(iterations: (panels + per - 1) / per, threads: threads) { t in
+            let lo = t * per, hi = Swift.min(panels, lo + per)
+            F.gemmPacked(m: m, n: n, k: k, a, lda: lda, p, c, ldc: ldc, panels: lo..<hi, accumulate: accumulate)
+        }
+    }
+}
+
 /// The batch size from which a step's gate arithmetic is split across threads: a step of at least
 /// 4,096 hidden units (B·H; some 30k elementwise operations) is worth more than waking a thread.
 @inline(__always)
@@ -200,12 +258,13 @@ extension Kernels {
                 for r in rows { (z + r * G).update(from: bp, count: G) }
             }
             if T * B > 0 && I > 0 { Kernels.gemm(false, false, T * B, G, I, x, I, wp, G, beta: 1, z, G) }
-            let wh = wp + I * G
+            // W_h is packed once for the T products h·W_h (BLAS would pack it again in each).
+            let wh = PackedMatrix<F>(wp + I * G, rowStride: G, colStride: 1, k: H, n: G)
             for t in 0..<T {
                 let zt = z + t * B * G
                 let hPrev = t == 0 ? UnsafePointer(h0.pointer(F.self)) : UnsafePointer(hs + (t - 1) * B * H)
                 let cPrev = t == 0 ? UnsafePointer(c0.pointer(F.self)) : UnsafePointer(cs + (t - 1) * B * H)
-                if H > 0 { Kernels.gemm(false, false, B, G, H, hPrev, H, wh, G, beta: 1, zt, G) }
+                if H > 0 { withExtendedLifetime(wh.storage) { wh.multiply(hPrev, m: B, lda: H, into: zt, ldc: G, accumulate: true) } }
                 Threading.forEachChunk(B, minimumParallel: rowsPerThread) { rows in
                     for r in rows {
                         let zr = zt + r * G
@@ -254,7 +313,8 @@ extension Kernels {
             let gp = gc.pointer(F.self), z = gates.pointer(F.self), cs = cells.pointer(F.self)
             let tc = tanhCells.pointer(F.self), dzp = dZ.pointer(F.self)
             let dhp = dh.pointer(F.self), dcp = dc.pointer(F.self)
-            let wh = w.pointer(F.self) + I * G
+            // W_hᵀ (G×H) packed once for the T products dZ_t·W_hᵀ.
+            let whT = PackedMatrix<F>(w.pointer(F.self) + I * G, rowStride: 1, colStride: G, k: G, n: H)
             let rowsPerThread = lstmRowsPerThread(hidden: H)
             dhp.initialize(repeating: 0, count: B * H)
             dcp.update(from: gp + T * B * H, count: B * H)
@@ -270,7 +330,7 @@ extension Kernels {
                     }
                 }
                 // dh_{t-1} = dZ_t · W_hᵀ
-                if H > 0 { Kernels.gemm(false, true, B, H, G, dzp + t * B * G, G, wh, G, beta: 0, dhp, H) }
+                if H > 0 { withExtendedLifetime(whT.storage) { whT.multiply(dzp + t * B * G, m: B, lda: G, into: dhp, ldc: H, accumulate: false) } }
             }
         }
         withLifetimes(gc, h0, c0) {

@@ -60,6 +60,21 @@ void ag_lstm_backward_row_f64(const double *z, const double *tc, const double *c
 void ag_lstm_cell_row_f32(const float *z, const float *cp, float *c, long H);
 void ag_lstm_cell_row_f64(const double *z, const double *cp, double *c, long H);
 
+/* A GEMM for a right-hand matrix B (k×n) used many times (the recurrent weights): pack
+ * it once into panels of ag_panel_width_*() columns (element (i, j) of B at
+ * b[i*rowStride + j*colStride]; p holds panels*width*k values, zero-padded), then
+ * C = A·B (accumulate 0) or C += A·B (accumulate 1) for panels [panel0, panel1), i.e.
+ * columns [panel0*width, min(n, panel1*width)). A is m×k row-major (lda), C m×n (ldc);
+ * A, the panels and C must not overlap. */
+long ag_panel_width_f32(void);
+long ag_panel_width_f64(void);
+void ag_pack_panels_f32(const float *b, long rowStride, long colStride, long k, long n, float *p);
+void ag_pack_panels_f64(const double *b, long rowStride, long colStride, long k, long n, double *p);
+void ag_gemm_packed_f32(long m, long n, long k, const float *a, long lda, const float *p,
+                        float *c, long ldc, long panel0, long panel1, int accumulate);
+void ag_gemm_packed_f64(long m, long n, long k, const double *a, long lda, const double *p,
+                        double *c, long ldc, long panel0, long panel1, int accumulate);
+
 /* The number of CPUs in this process's affinity mask (`taskset`), or 0 where that
  * is unknown (not Linux, or the call failed). */
 int ag_affinity_cpu_count(void);
