@@ -1,5 +1,8 @@
 import CKernels
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 import Testing
 @testable import Autograd
@@ -47,6 +50,19 @@ import Testing
             WorkerPool.shared.run(iterations: iterations, threads: 2) { i in hits.withLock { $0[i] += 1 } }
             #expect(hits.withLock { $0.allSatisfy { $0 == 1 } }, "\(iterations) iterations")
         }
+    }
+
+    /// A loop given 2 threads runs on at most 2, even after the pool has started more workers.
+    @Test func loopsUseAtMostTheirThreads() {
+        WorkerPool.shared.run(iterations: 8, threads: 4) { _ in }   // start 3 workers
+        let seen = Mutex(Set<UInt>())
+        WorkerPool.shared.run(iterations: 200, threads: 2) { _ in
+            var spin = 0.0
+            for i in 0..<50_000 { spin += Double(i).squareRoot() }
+            let me = UInt(pthread_self())
+            seen.withLock { _ = $0.insert(spin < 0 ? 0 : me) }   // (spin is used, so the loop stays)
+        }
+        #expect(seen.withLock { $0.count } <= 2)
     }
 
     /// A loop issued inside a loop's body runs on the calling thread, completely.

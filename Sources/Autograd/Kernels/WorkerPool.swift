@@ -31,6 +31,9 @@ final class WorkerPool: @unchecked Sendable {
     private nonisolated(unsafe) var body: ((Int) -> Void)?
     /// Workers started so far.
     private let started = Mutex<Int>(0)
+    /// How many workers take part in the current loop (the first ones; the others sit it out, so
+    /// a loop never uses more threads than it was given).
+    private let participants = Atomic<Int>(0)
     /// Workers asleep on `wake`.
     private let sleepers = Atomic<Int>(0)
     private let sleepLock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
@@ -61,6 +64,7 @@ final class WorkerPool: @unchecked Sendable {
         withoutActuallyEscaping(body) { body in
             self.body = body
             done.store(0, ordering: .relaxed)
+            participants.store(threads - 1, ordering: .relaxed)
             let generation = ((word.load(ordering: .relaxed) >> Self.generationShift) + 1) & 0xFF_FFFF
             let start = generation << Self.generationShift | UInt64(iterations) << Self.countShift
             word.store(start, ordering: .sequentiallyConsistent)
@@ -96,11 +100,11 @@ final class WorkerPool: @unchecked Sendable {
     private func ensureWorkers(_ n: Int) {
         started.withLock { count in
             while count < n {
-                let context = Unmanaged.passRetained(self).toOpaque()
+                let context = Unmanaged.passRetained(WorkerStart(pool: self, index: count)).toOpaque()
                 var thread = pthread_t()
                 let status = pthread_create(&thread, nil, { context in
-                    let pool = Unmanaged<WorkerPool>.fromOpaque(context!).takeRetainedValue()
-                    pool.workerLoop()
+                    let start = Unmanaged<WorkerStart>.fromOpaque(context!).takeRetainedValue()
+                    start.pool.workerLoop(index: start.index)
                 }, context)
                 precondition(status == 0, "WorkerPool: pthread_create failed (\(status))")
                 pthread_detach(thread)
@@ -111,7 +115,7 @@ final class WorkerPool: @unchecked Sendable {
 
     /// Waits for each new loop and works on it: spinning first (about 50 µs), then yielding the
     /// core (about 2 ms), then asleep until the next loop is issued.
-    private func workerLoop() -> Never {
+    private func workerLoop(index: Int) -> Never {
         var seen = word.load(ordering: .acquiring) >> Self.generationShift
         while true {
             var spins = 0
@@ -135,7 +139,18 @@ final class WorkerPool: @unchecked Sendable {
                 generation = word.load(ordering: .acquiring) >> Self.generationShift
             }
             seen = generation
-            work(generation: generation)
+            // `participants` was stored before the loop was published (read after it here).
+            if index < participants.load(ordering: .relaxed) { work(generation: generation) }
         }
+    }
+}
+
+/// What a new worker thread is handed: its pool and its index among the workers.
+private final class WorkerStart {
+    let pool: WorkerPool
+    let index: Int
+    init(pool: WorkerPool, index: Int) {
+        self.pool = pool
+        self.index = index
     }
 }
