@@ -1,3 +1,5 @@
+import Synchronization
+import Dispatch
 import Testing
 @testable import Autograd
 
@@ -313,6 +315,34 @@ struct ConvolutionTests {
         let y64 = Kernels.conv2d(x[0..<1].cast(to: .float64), w.cast(to: .float64), geo)
         let worst = zip(y64.doubles, y[0..<1].doubles).map { Swift.abs($0 - $1) }.max() ?? 1
         #expect(worst < 1e-4)
+    }
+
+    /// The weight gradient stays right while another thread changes ``Threading/count``: a plan
+    /// reads the count once (its per-task partial sums were once laid out with one count and
+    /// summed with another).
+    @Test func weightGradientWhileThreadCountChanges() {
+        let geo = ConvGeometry(padH: 1, padW: 1)
+        let x = Tensor.randn([10, 8, 24, 24], seed: 66), w = Tensor.randn([4, 8, 3, 3], seed: 67)
+        let g = Tensor.randn(Kernels.conv2d(x, w, geo).shape, seed: 68)
+        let saved = Threading.count
+        let expected = Kernels.conv2dWeightGrad(x, g, geo, kernelSize: (3, 3)).doubles
+        let stop = Atomic<Bool>(false)
+        let wrong = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: 2) { role in
+            if role == 0 {
+                var n = 0
+                while !stop.load(ordering: .relaxed) { Threading.count = 1 + n % 3; n += 1 }
+            } else {
+                for _ in 0..<60 {
+                    let dw = Kernels.conv2dWeightGrad(x, g, geo, kernelSize: (3, 3)).doubles
+                    let worst = zip(dw, expected).map { Swift.abs($0 - $1) }.max() ?? 1
+                    if worst > 1e-9 { wrong.add(1, ordering: .relaxed) }
+                }
+                stop.store(true, ordering: .relaxed)
+            }
+        }
+        Threading.count = saved
+        #expect(wrong.load(ordering: .relaxed) == 0)
     }
 
     /// The same identities in float64 on a batch of 10 single-sample chunks, which several threads

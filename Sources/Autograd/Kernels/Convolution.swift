@@ -77,7 +77,7 @@ struct ConvLayout {
         var chunks = (n + fitting - 1) / fitting
         let parallel = threads > 1 && n >= 2 && n * k * p * o >= ConvLayout.parallelWork
         if parallel { chunks = Swift.min(n, (Swift.max(chunks, threads) + threads - 1) / threads * threads) }
-        return ConvPlan(n: n, samplesPerChunk: (n + chunks - 1) / chunks, parallel: parallel)
+        return ConvPlan(n: n, samplesPerChunk: (n + chunks - 1) / chunks, parallel: parallel, threads: threads)
     }
 }
 
@@ -87,13 +87,18 @@ struct ConvPlan {
     let samplesPerChunk: Int
     /// Whether chunks run on separate threads.
     let parallel: Bool
+    /// The thread count the plan was made for. Read once: the task layout (and the weight
+    /// gradient's per-task partial sums) must not change if ``Threading/count`` does meanwhile.
+    let threads: Int
 
     var chunks: Int { (n + samplesPerChunk - 1) / samplesPerChunk }
     /// The samples of chunk `c`.
     func samples(_ c: Int) -> Range<Int> { (c * samplesPerChunk)..<Swift.min(n, (c + 1) * samplesPerChunk) }
 
     /// The same chunks, run in parallel or not as `other` says.
-    func running(like other: ConvPlan) -> ConvPlan { ConvPlan(n: n, samplesPerChunk: samplesPerChunk, parallel: other.parallel) }
+    func running(like other: ConvPlan) -> ConvPlan {
+        ConvPlan(n: n, samplesPerChunk: samplesPerChunk, parallel: other.parallel, threads: other.threads)
+    }
 
     /// How many tasks the chunks are grouped into: 1 on one thread; with several threads a few
     /// per thread, handed out dynamically so that a thread slowed down by other processes on its
@@ -102,7 +107,7 @@ struct ConvPlan {
     /// Consecutive chunks per task (every task gets at least one).
     var chunksPerTask: Int {
         guard parallel else { return Swift.max(1, chunks) }
-        let wanted = Swift.max(1, Swift.min(chunks, 4 * Threading.count))
+        let wanted = Swift.max(1, Swift.min(chunks, 4 * threads))
         return (chunks + wanted - 1) / wanted
     }
 
@@ -116,7 +121,6 @@ struct ConvPlan {
             for c in 0..<chunks { body(c, true, 0) }
             return
         }
-        let threads = Threading.count
         let per = chunksPerTask
         withoutActuallyEscaping(body) { body in
             let task = ChunkTask { range in
