@@ -83,6 +83,7 @@ final class Trace: @unchecked Sendable {
                 let node = releasingTape ? nodes.removeLast() : nodes[i]
                 if !node.isInput, let g = c[i].take() {
                     node.propagate(g, into: c)
+                    g.recycle()
                 }
                 if releasingTape { node.isLive = false }
                 i -= 1
@@ -164,11 +165,13 @@ func accumulate(_ g: consuming Tensor, at index: Int, into cotangents: UnsafeMut
         if old.buffer.layout.pointee.owner == nil, isKnownUniquelyReferenced(&old.buffer) {
             Kernels.addInPlace(old, new)
             cotangents[index] = old
+            new.recycle()
             return
         }
         if new.isContiguous, new.buffer.layout.pointee.owner == nil, isKnownUniquelyReferenced(&new.buffer) {
             Kernels.addInPlace(new, old)
             cotangents[index] = new
+            old.recycle()
             return
         }
     }

@@ -114,6 +114,25 @@ public struct Tensor: @unchecked Sendable {
         return h.pointee.base + h.pointee.offset * h.pointee.dtype.byteSize
     }
 
+    /// Releases this tensor, handing its buffer to the ``ObjectCache`` if it is an untraced
+    /// one-element buffer nothing else holds.
+    @inline(__always)
+    consuming func recycle() {
+        guard node == nil else { return }
+        let b = buffer
+        _ = consume self
+        TensorBuffer.recycle(b)
+    }
+
+    /// For an object about to release its stored tensor (a trace node's `deinit`): if that stored
+    /// reference is the last one to an untraced one-element buffer, the buffer goes to the
+    /// ``ObjectCache`` (which takes a reference of its own) instead of being freed.
+    @inline(__always)
+    func recycleIfLastReference() {
+        guard node == nil else { return }
+        TensorBuffer.recycleIfLastReference(buffer)
+    }
+
     /// The data of this tensor with every trace link removed.
     var primalData: Tensor {
         guard node != nil else { return self }

@@ -1,3 +1,4 @@
+import CKernels
 import Synchronization
 
 /// The immutable description and memory of one tensor value: its layout (shape, strides, offset,
@@ -44,6 +45,17 @@ final class TensorBuffer: ManagedBuffer<TensorBuffer.Header, Double> {
             }
             return unsafeDowncast(object, to: TensorBuffer.self)
         }
+        if byteCount <= 8, let buffer = ObjectCache.take(ObjectCache.scalarBuffer, as: TensorBuffer.self) {
+            // A recycled one-element buffer: its memory is its own tail, only the layout changes.
+            buffer.withUnsafeMutablePointerToHeader { h in
+                h.pointee.shape = shape
+                h.pointee.strides = strides
+                h.pointee.count = count
+                h.pointee.dtype = dtype
+                h.pointee.byteCount = byteCount
+            }
+            return buffer
+        }
         let object = TensorBuffer.create(minimumCapacity: Swift.max((byteCount + 7) / 8, 1)) { _ in
             Header(base: UnsafeMutableRawPointer(bitPattern: 32)!, shape: shape, strides: strides, offset: 0,
                    count: count, dtype: dtype, isContiguous: true, pooled: false, byteCount: byteCount, owner: nil)
@@ -53,6 +65,29 @@ final class TensorBuffer: ManagedBuffer<TensorBuffer.Header, Double> {
         // exclusivity check on every allocation.
         buffer.withUnsafeMutablePointers { h, e in h.pointee.base = UnsafeMutableRawPointer(e) }
         return buffer
+    }
+
+    /// Hands `buffer` to the per-thread ``ObjectCache`` if it is a one-element buffer owning its
+    /// memory and the caller held its only reference; otherwise just releases it.
+    @inline(__always)
+    static func recycle(_ buffer: consuming TensorBuffer) {
+        var b = buffer
+        guard isKnownUniquelyReferenced(&b) else { return }
+        let h = b.layout
+        guard h.pointee.byteCount <= 8, !h.pointee.pooled, h.pointee.owner == nil else { return }
+        ObjectCache.give(ObjectCache.scalarBuffer, b)
+    }
+
+    /// Hands `buffer` to the ``ObjectCache`` if it is a one-element buffer owning its memory and
+    /// the caller's stored reference (which it is about to release) is the only one.
+    @inline(__always)
+    static func recycleIfLastReference(_ buffer: TensorBuffer) {
+        let h = buffer.layout
+        guard h.pointee.byteCount <= 8, !h.pointee.pooled, h.pointee.owner == nil else { return }
+        let p = Unmanaged.passUnretained(buffer)
+        guard ag_strong_count(p.toOpaque()) == 1 else { return }
+        // The cache takes a reference of its own; the caller's release then leaves it the only one.
+        ObjectCache.give(ObjectCache.scalarBuffer, retained: p.retain())
     }
 
     /// A view of `source`'s memory with another layout.

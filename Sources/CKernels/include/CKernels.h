@@ -93,4 +93,6 @@ static inline void ag_spin_pause(void) {
 }
 #endif
 
+#include "ag_object_cache.h"
+
 #endif /* CKERNELS_H */
