@@ -246,6 +246,11 @@ final class UnaryNode: Node, @unchecked Sendable {
 
     override var opName: String { op.name }
 
+    override func recycleBuffers() {
+        primal.recycleIfLastReference()
+        x.recycleIfLastReference()
+    }
+
     override func propagate(_ g: Tensor, into cotangents: UnsafeMutablePointer<Tensor?>) {
         guard let vjp = op.vjp else { missingGradient(op.name, [x.shape]) }
         accumulate(vjp(g, primal, x).reduced(toShapeOf: x, op: op.name), at: parent, into: cotangents)
@@ -267,6 +272,12 @@ final class BinaryNode: Node, @unchecked Sendable {
     }
 
     override var opName: String { op.name }
+
+    override func recycleBuffers() {
+        primal.recycleIfLastReference()
+        x.recycleIfLastReference()
+        y.recycleIfLastReference()
+    }
 
     override func propagate(_ g: Tensor, into cotangents: UnsafeMutablePointer<Tensor?>) {
         if px >= 0 {

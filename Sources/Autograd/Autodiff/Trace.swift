@@ -80,12 +80,17 @@ final class Trace: @unchecked Sendable {
                 // A one-shot backward pass frees each node as soon as it has propagated: its
                 // memory is reused by the allocations of the next VJPs instead of being freed all
                 // at once at the end (which overflows the allocator's per-thread caches).
-                let node = releasingTape ? nodes.removeLast() : nodes[i]
+                var node = releasingTape ? nodes.removeLast() : nodes[i]
                 if !node.isInput, let g = c[i].take() {
                     node.propagate(g, into: c)
                     g.recycle()
                 }
-                if releasingTape { node.isLive = false }
+                if releasingTape {
+                    node.isLive = false
+                    // The node dies at the end of this iteration, before anything is allocated.
+                    if isKnownUniquelyReferenced(&node) { node.recycleBuffers() }
+                }
+                _ = consume node
                 i -= 1
             }
         }
@@ -124,6 +129,11 @@ class Node: @unchecked Sendable {
 
     /// Whether this node is an input (it has nothing to propagate to).
     let isInput: Bool
+
+    /// Hands the one-element buffers that only this node holds to the ``ObjectCache``. Called on a
+    /// node the caller holds the only reference to and releases right after, before any tensor
+    /// is allocated (the cache may hand a buffer out again as soon as the node has let go).
+    func recycleBuffers() { primal.recycleIfLastReference() }
 
     /// Adds the contribution of cotangent `g` of this node to the cotangents of its parents (the
     /// slots of the backward pass, indexed by node index).
@@ -176,6 +186,8 @@ func accumulate(_ g: consuming Tensor, at index: Int, into cotangents: UnsafeMut
         }
     }
     cotangents[index] = old.addingCotangent(new)
+    old.recycle()
+    new.recycle()
 }
 
 extension Tensor {

@@ -124,9 +124,9 @@ public struct Tensor: @unchecked Sendable {
         TensorBuffer.recycle(b)
     }
 
-    /// For an object about to release its stored tensor (a trace node's `deinit`): if that stored
-    /// reference is the last one to an untraced one-element buffer, the buffer goes to the
-    /// ``ObjectCache`` (which takes a reference of its own) instead of being freed.
+    /// For an object about to release this stored tensor: if its reference is the last one to an
+    /// untraced one-element buffer, the buffer goes to the ``ObjectCache`` (which takes a reference
+    /// of its own). The caller must release its reference before any tensor is allocated.
     @inline(__always)
     func recycleIfLastReference() {
         guard node == nil else { return }

@@ -48,8 +48,11 @@ final class TensorBuffer: ManagedBuffer<TensorBuffer.Header, Double> {
         if byteCount <= 8, let buffer = ObjectCache.take(ObjectCache.scalarBuffer, as: TensorBuffer.self) {
             // A recycled one-element buffer: its memory is its own tail, only the layout changes.
             buffer.withUnsafeMutablePointerToHeader { h in
-                h.pointee.shape = shape
-                h.pointee.strides = strides
+                // (Skipping the common 0-d case saves reference counting on the empty arrays.)
+                if !(shape.isEmpty && h.pointee.shape.isEmpty) {
+                    h.pointee.shape = shape
+                    h.pointee.strides = strides
+                }
                 h.pointee.count = count
                 h.pointee.dtype = dtype
                 h.pointee.byteCount = byteCount
@@ -75,7 +78,10 @@ final class TensorBuffer: ManagedBuffer<TensorBuffer.Header, Double> {
         guard isKnownUniquelyReferenced(&b) else { return }
         let h = b.layout
         guard h.pointee.byteCount <= 8, !h.pointee.pooled, h.pointee.owner == nil else { return }
-        ObjectCache.give(ObjectCache.scalarBuffer, b)
+        // Hand over our reference as the cache's (the retain and the end of `b` cancel out).
+        let reference = Unmanaged.passRetained(b)
+        _ = consume b
+        ObjectCache.give(ObjectCache.scalarBuffer, retained: reference)
     }
 
     /// Hands `buffer` to the ``ObjectCache`` if it is a one-element buffer owning its memory and
