@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A differentiable operation of one tensor argument, declared once: its forward computation, its
 /// vector–Jacobian product and (optionally) its Jacobian–vector product, side by side.
 ///
@@ -17,6 +19,8 @@
 public final class UnaryPrimitive: Sendable {
     /// The op's name, used in error messages and graph dumps.
     public let name: String
+    /// The level of the last trace that took a reference to this op (see ``Node/keepAlive(_:lastTrace:)``).
+    let lastTrace = Atomic<Int>(0)
     let forward: @Sendable (Tensor) -> Tensor
     let vjp: (@Sendable (_ g: Tensor, _ ans: Tensor, _ x: Tensor) -> Tensor)?
     let jvp: (@Sendable (_ dx: Tensor, _ ans: Tensor, _ x: Tensor) -> Tensor)?
@@ -53,13 +57,13 @@ public final class UnaryPrimitive: Sendable {
         let n = x.node.unsafelyUnwrapped
         let ans = self(n.primal)
         guard ans.dtype.isFloatingPoint else { return ans }
-        let trace = n.trace
-        checkForwardResult(ans, trace, name)
-        if trace.isForward {
+        checkForwardResult(ans, n.level, name)
+        if n.isForward {
             guard let jvp else { missingTangent(name, [n.primal.shape]) }
-            return trace.record(ans, tangent: jvp(n.tangent, ans, n.primal).asTangent(of: ans, op: name))
+            return n.trace.record(ans, tangent: jvp(n.tangent, ans, n.primal).asTangent(of: ans, op: name))
         }
-        return trace.record(UnaryNode(op: self, x: n.primal, parent: n.index, trace: trace, index: trace.nodes.count, primal: consume ans))
+        n.keepAlive(self, lastTrace: lastTrace)
+        return n.recordOnTrace(UnaryNode(op: self, x: n.primal, parent: n.index, traceOf: n, index: n.nextIndex, primal: consume ans))
     }
 }
 
@@ -70,6 +74,8 @@ public final class UnaryPrimitive: Sendable {
 public final class BinaryPrimitive: Sendable {
     /// The op's name, used in error messages and graph dumps.
     public let name: String
+    /// The level of the last trace that took a reference to this op (see ``Node/keepAlive(_:lastTrace:)``).
+    let lastTrace = Atomic<Int>(0)
     let forward: @Sendable (Tensor, Tensor) -> Tensor
     let vjpLhs: (@Sendable (_ g: Tensor, _ ans: Tensor, _ x: Tensor, _ y: Tensor) -> Tensor)?
     let vjpRhs: (@Sendable (_ g: Tensor, _ ans: Tensor, _ x: Tensor, _ y: Tensor) -> Tensor)?
@@ -117,39 +123,39 @@ public final class BinaryPrimitive: Sendable {
     private func applyTracedLhs(_ n: Node, _ yp: Tensor) -> Tensor {
         let ans = self(n.primal, yp)
         guard ans.dtype.isFloatingPoint else { return ans }
-        let trace = n.trace
-        checkForwardResult(ans, trace, name)
-        if trace.isForward {
+        checkForwardResult(ans, n.level, name)
+        if n.isForward {
             guard let jvp else { missingTangent(name, [n.primal.shape, yp.shape]) }
-            return trace.record(ans, tangent: jvp(n.tangent, nil, ans, n.primal, yp).asTangent(of: ans, op: name))
+            return n.trace.record(ans, tangent: jvp(n.tangent, nil, ans, n.primal, yp).asTangent(of: ans, op: name))
         }
-        return trace.record(BinaryNode(op: self, x: n.primal, y: yp, px: n.index, py: -1, trace: trace, index: trace.nodes.count, primal: consume ans))
+        n.keepAlive(self, lastTrace: lastTrace)
+        return n.recordOnTrace(BinaryNode(op: self, x: n.primal, y: yp, px: n.index, py: -1, traceOf: n, index: n.nextIndex, primal: consume ans))
     }
 
     /// Records the op when only the second argument is traced at the innermost level.
     private func applyTracedRhs(_ xp: Tensor, _ m: Node) -> Tensor {
         let ans = self(xp, m.primal)
         guard ans.dtype.isFloatingPoint else { return ans }
-        let trace = m.trace
-        checkForwardResult(ans, trace, name)
-        if trace.isForward {
+        checkForwardResult(ans, m.level, name)
+        if m.isForward {
             guard let jvp else { missingTangent(name, [xp.shape, m.primal.shape]) }
-            return trace.record(ans, tangent: jvp(nil, m.tangent, ans, xp, m.primal).asTangent(of: ans, op: name))
+            return m.trace.record(ans, tangent: jvp(nil, m.tangent, ans, xp, m.primal).asTangent(of: ans, op: name))
         }
-        return trace.record(BinaryNode(op: self, x: xp, y: m.primal, px: -1, py: m.index, trace: trace, index: trace.nodes.count, primal: consume ans))
+        m.keepAlive(self, lastTrace: lastTrace)
+        return m.recordOnTrace(BinaryNode(op: self, x: xp, y: m.primal, px: -1, py: m.index, traceOf: m, index: m.nextIndex, primal: consume ans))
     }
 
     /// Records the op when both arguments are traced at the innermost level.
     private func applyTracedBoth(_ n: Node, _ m: Node) -> Tensor {
         let ans = self(n.primal, m.primal)
         guard ans.dtype.isFloatingPoint else { return ans }
-        let trace = n.trace
-        checkForwardResult(ans, trace, name)
-        if trace.isForward {
+        checkForwardResult(ans, n.level, name)
+        if n.isForward {
             guard let jvp else { missingTangent(name, [n.primal.shape, m.primal.shape]) }
-            return trace.record(ans, tangent: jvp(n.tangent, m.tangent, ans, n.primal, m.primal).asTangent(of: ans, op: name))
+            return n.trace.record(ans, tangent: jvp(n.tangent, m.tangent, ans, n.primal, m.primal).asTangent(of: ans, op: name))
         }
-        return trace.record(BinaryNode(op: self, x: n.primal, y: m.primal, px: n.index, py: m.index, trace: trace, index: trace.nodes.count, primal: consume ans))
+        n.keepAlive(self, lastTrace: lastTrace)
+        return n.recordOnTrace(BinaryNode(op: self, x: n.primal, y: m.primal, px: n.index, py: m.index, traceOf: n, index: n.nextIndex, primal: consume ans))
     }
 }
 
@@ -200,7 +206,7 @@ public final class NaryPrimitive: Sendable {
         }
         let ans = self(primals)
         guard ans.dtype.isFloatingPoint, let trace else { return ans }
-        checkForwardResult(ans, trace, name)
+        checkForwardResult(ans, trace.level, name)
         if trace.isForward {
             guard let jvp else { missingTangent(name, primals.map(\.shape)) }
             return trace.record(ans, tangent: jvp(tangents, ans, primals).asTangent(of: ans, op: name))
@@ -221,8 +227,8 @@ func missingGradient(_ name: String, _ shapes: [[Int]]) -> Never {
 /// Traps if a primitive's forward function returned a value traced at the level being recorded
 /// (it must compute on its untraced arguments; a traced value it captured would bypass the rule).
 @inline(__always)
-func checkForwardResult(_ ans: Tensor, _ trace: Trace, _ name: String) {
-    if let n = ans.node, n.isLive, n.level >= trace.level {
+func checkForwardResult(_ ans: Tensor, _ level: Int, _ name: String) {
+    if let n = ans.node, n.isLive, n.level >= level {
         fatalError("\(name): the forward function returned a value that depends on a traced value it captured rather than received as an argument (result shape \(ans.shape)); pass it as an argument")
     }
 }
@@ -233,15 +239,18 @@ func missingTangent(_ name: String, _ shapes: [[Int]]) -> Never {
 }
 
 final class UnaryNode: Node, @unchecked Sendable {
-    let op: UnaryPrimitive
+    /// The op, kept alive by the trace (``Node/keepAlive(_:lastTrace:)``): no reference counting
+    /// per node.
+    let opReference: Unmanaged<UnaryPrimitive>
+    var op: UnaryPrimitive { opReference.takeUnretainedValue() }
     let x: Tensor
     let parent: Int
 
-    init(op: UnaryPrimitive, x: Tensor, parent: Int, trace: Trace, index: Int, primal: Tensor) {
-        self.op = op
+    init(op: UnaryPrimitive, x: Tensor, parent: Int, traceOf sibling: Node, index: Int, primal: Tensor) {
+        self.opReference = Unmanaged.passUnretained(op)
         self.x = x
         self.parent = parent
-        super.init(trace: trace, index: index, primal: primal, isInput: false)
+        super.init(traceOf: sibling, index: index, primal: primal)
     }
 
     override var opName: String { op.name }
@@ -252,23 +261,28 @@ final class UnaryNode: Node, @unchecked Sendable {
     }
 
     override func propagate(_ g: Tensor, into cotangents: UnsafeMutablePointer<Tensor?>) {
-        guard let vjp = op.vjp else { missingGradient(op.name, [x.shape]) }
-        accumulate(vjp(g, primal, x).reduced(toShapeOf: x, op: op.name), at: parent, into: cotangents)
+        opReference._withUnsafeGuaranteedRef { op in
+            guard let vjp = op.vjp else { missingGradient(op.name, [x.shape]) }
+            accumulate(vjp(g, primal, x).reduced(toShapeOf: x, op: op.name), at: parent, into: cotangents)
+        }
     }
 }
 
 final class BinaryNode: Node, @unchecked Sendable {
-    let op: BinaryPrimitive
+    /// The op, kept alive by the trace (``Node/keepAlive(_:lastTrace:)``): no reference counting
+    /// per node.
+    let opReference: Unmanaged<BinaryPrimitive>
+    var op: BinaryPrimitive { opReference.takeUnretainedValue() }
     let x: Tensor, y: Tensor
     let px: Int, py: Int
 
-    init(op: BinaryPrimitive, x: Tensor, y: Tensor, px: Int, py: Int, trace: Trace, index: Int, primal: Tensor) {
-        self.op = op
+    init(op: BinaryPrimitive, x: Tensor, y: Tensor, px: Int, py: Int, traceOf sibling: Node, index: Int, primal: Tensor) {
+        self.opReference = Unmanaged.passUnretained(op)
         self.x = x
         self.y = y
         self.px = px
         self.py = py
-        super.init(trace: trace, index: index, primal: primal, isInput: false)
+        super.init(traceOf: sibling, index: index, primal: primal)
     }
 
     override var opName: String { op.name }
@@ -280,13 +294,15 @@ final class BinaryNode: Node, @unchecked Sendable {
     }
 
     override func propagate(_ g: Tensor, into cotangents: UnsafeMutablePointer<Tensor?>) {
-        if px >= 0 {
-            guard let vjp = op.vjpLhs else { missingGradient(op.name, [x.shape, y.shape]) }
-            accumulate(vjp(g, primal, x, y).reduced(toShapeOf: x, op: op.name), at: px, into: cotangents)
-        }
-        if py >= 0 {
-            guard let vjp = op.vjpRhs else { missingGradient(op.name, [x.shape, y.shape]) }
-            accumulate(vjp(g, primal, x, y).reduced(toShapeOf: y, op: op.name), at: py, into: cotangents)
+        opReference._withUnsafeGuaranteedRef { op in
+            if px >= 0 {
+                guard let vjp = op.vjpLhs else { missingGradient(op.name, [x.shape, y.shape]) }
+                accumulate(vjp(g, primal, x, y).reduced(toShapeOf: x, op: op.name), at: px, into: cotangents)
+            }
+            if py >= 0 {
+                guard let vjp = op.vjpRhs else { missingGradient(op.name, [x.shape, y.shape]) }
+                accumulate(vjp(g, primal, x, y).reduced(toShapeOf: y, op: op.name), at: py, into: cotangents)
+            }
         }
     }
 }

@@ -24,11 +24,14 @@ final class Trace: @unchecked Sendable {
     let isForward: Bool
     @exclusivity(unchecked) var isActive = true
     @exclusivity(unchecked) var nodes: [Node] = []
+    /// The primitives the nodes use, each held once per trace (nodes refer to them unretained).
+    @exclusivity(unchecked) var primitives: [AnyObject] = []
 
     init(forward: Bool = false) {
         level = traceLevels.add(1, ordering: .relaxed).newValue
         isForward = forward
         nodes.reserveCapacity(64)
+        primitives.reserveCapacity(8)
     }
 
     /// Records `primal` as a value of this forward trace with tangent `tangent`.
@@ -110,7 +113,9 @@ final class Trace: @unchecked Sendable {
 class Node: @unchecked Sendable {
     /// The trace this node belongs to. Only touched while the node is live, and a trace outlives
     /// its live nodes (it marks them dead when it finishes), so no reference count is needed.
-    unowned(unsafe) let trace: Trace
+    let traceReference: Unmanaged<Trace>
+    /// The trace (read without reference counting: ops read it once per recorded value).
+    @inline(__always) var trace: Trace { traceReference.takeUnretainedValue() }
     /// The trace's level, copied here so that ops read it without touching the trace.
     let level: Int
     let index: Int
@@ -120,11 +125,41 @@ class Node: @unchecked Sendable {
     @exclusivity(unchecked) var isLive = true
 
     init(trace: Trace, index: Int, primal: Tensor, isInput: Bool = true) {
-        self.trace = trace
+        self.traceReference = Unmanaged.passUnretained(trace)
         self.level = trace.level
         self.index = index
         self.primal = primal
         self.isInput = isInput
+    }
+
+    /// A node of the same trace as `sibling` (no reference counting on the trace).
+    init(traceOf sibling: Node, index: Int, primal: Tensor) {
+        self.traceReference = sibling.traceReference
+        self.level = sibling.level
+        self.index = index
+        self.primal = primal
+        self.isInput = false
+    }
+
+    /// Whether this node's trace carries tangents (read without reference counting).
+    @inline(__always) var isForward: Bool { traceReference._withUnsafeGuaranteedRef { $0.isForward } }
+
+    /// The index the next value recorded on this node's trace gets.
+    @inline(__always) var nextIndex: Int { traceReference._withUnsafeGuaranteedRef { $0.nodes.count } }
+
+    /// Makes this node's trace hold `op` until it is freed, so that its nodes may refer to `op`
+    /// without reference counting. `lastTrace` (a field of the op) remembers the last trace that
+    /// did: a trace's level is unique, so a match means this trace holds it already (and a race
+    /// between threads only adds a redundant reference).
+    @inline(__always) func keepAlive(_ op: AnyObject, lastTrace: borrowing Atomic<Int>) {
+        if lastTrace.load(ordering: .relaxed) == level { return }
+        lastTrace.store(level, ordering: .relaxed)
+        traceReference._withUnsafeGuaranteedRef { $0.primitives.append(op) }
+    }
+
+    /// Records `node` on this node's trace and returns the traced tensor it stands for.
+    @inline(__always) func recordOnTrace(_ node: Node) -> Tensor {
+        traceReference._withUnsafeGuaranteedRef { $0.record(node) }
     }
 
     /// Whether this node is an input (it has nothing to propagate to).
