@@ -32,17 +32,33 @@ public final class UnaryPrimitive: Sendable {
     ///   - vjp: maps the result's cotangent `g` to the argument's, given the result `ans` and the
     ///     argument `x`; written in differentiable ops. `nil` if the op has no gradient.
     ///   - jvp: maps the argument's tangent `dx` to the result's (for forward mode).
-    public init(
+    public convenience init(
         _ name: String,
         forward: @escaping @Sendable (Tensor) -> Tensor,
         vjp: (@Sendable (_ g: Tensor, _ ans: Tensor, _ x: Tensor) -> Tensor)?,
         jvp: (@Sendable (_ dx: Tensor, _ ans: Tensor, _ x: Tensor) -> Tensor)? = nil
     ) {
+        self.init(name, forward: forward, vjp: vjp, jvp: jvp, accumulate: nil)
+    }
+
+    /// A primitive that can also add its VJP straight into an existing cotangent (see
+    /// ``FusedAccumulation``).
+    init(
+        _ name: String,
+        forward: @escaping @Sendable (Tensor) -> Tensor,
+        vjp: (@Sendable (_ g: Tensor, _ ans: Tensor, _ x: Tensor) -> Tensor)?,
+        jvp: (@Sendable (_ dx: Tensor, _ ans: Tensor, _ x: Tensor) -> Tensor)?,
+        accumulate: (@Sendable (_ into: Tensor, _ g: Tensor, _ ans: Tensor, _ x: Tensor) -> Bool)?
+    ) {
         self.name = name
         self.forward = forward
         self.vjp = vjp
         self.jvp = jvp
+        self.accumulate = accumulate
     }
+
+    /// Adds the VJP to `into` in place, in one pass, if the layouts allow (``FusedAccumulation``).
+    let accumulate: (@Sendable (_ into: Tensor, _ g: Tensor, _ ans: Tensor, _ x: Tensor) -> Bool)?
 
     /// Applies the op, recording it on the innermost trace `x` belongs to.
     public func callAsFunction(_ x: Tensor) -> Tensor {
@@ -89,19 +105,38 @@ public final class BinaryPrimitive: Sendable {
     ///     `ans` and both arguments; `nil` if there is no gradient for it.
     ///   - vjpRhs: the same for the second argument.
     ///   - jvp: the result's tangent from the arguments' tangents (`nil` meaning zero).
-    public init(
+    public convenience init(
         _ name: String,
         forward: @escaping @Sendable (Tensor, Tensor) -> Tensor,
         vjpLhs: (@Sendable (_ g: Tensor, _ ans: Tensor, _ x: Tensor, _ y: Tensor) -> Tensor)?,
         vjpRhs: (@Sendable (_ g: Tensor, _ ans: Tensor, _ x: Tensor, _ y: Tensor) -> Tensor)?,
         jvp: (@Sendable (_ dx: Tensor?, _ dy: Tensor?, _ ans: Tensor, _ x: Tensor, _ y: Tensor) -> Tensor)? = nil
     ) {
+        self.init(name, forward: forward, vjpLhs: vjpLhs, vjpRhs: vjpRhs, jvp: jvp, accumulateLhs: nil, accumulateRhs: nil)
+    }
+
+    /// A primitive that can also add its VJPs straight into existing cotangents (see
+    /// ``FusedAccumulation``).
+    init(
+        _ name: String,
+        forward: @escaping @Sendable (Tensor, Tensor) -> Tensor,
+        vjpLhs: (@Sendable (_ g: Tensor, _ ans: Tensor, _ x: Tensor, _ y: Tensor) -> Tensor)?,
+        vjpRhs: (@Sendable (_ g: Tensor, _ ans: Tensor, _ x: Tensor, _ y: Tensor) -> Tensor)?,
+        jvp: (@Sendable (_ dx: Tensor?, _ dy: Tensor?, _ ans: Tensor, _ x: Tensor, _ y: Tensor) -> Tensor)?,
+        accumulateLhs: (@Sendable (_ into: Tensor, _ g: Tensor, _ ans: Tensor, _ x: Tensor, _ y: Tensor) -> Bool)?,
+        accumulateRhs: (@Sendable (_ into: Tensor, _ g: Tensor, _ ans: Tensor, _ x: Tensor, _ y: Tensor) -> Bool)?
+    ) {
         self.name = name
         self.forward = forward
         self.vjpLhs = vjpLhs
         self.vjpRhs = vjpRhs
         self.jvp = jvp
+        self.accumulateLhs = accumulateLhs
+        self.accumulateRhs = accumulateRhs
     }
+
+    /// Add the VJPs to `into` in place, in one pass, if the layouts allow (``FusedAccumulation``).
+    let accumulateLhs, accumulateRhs: (@Sendable (_ into: Tensor, _ g: Tensor, _ ans: Tensor, _ x: Tensor, _ y: Tensor) -> Bool)?
 
     /// Applies the op, recording it on the innermost trace either argument belongs to.
     public func callAsFunction(_ x: Tensor, _ y: Tensor) -> Tensor {
@@ -262,6 +297,8 @@ final class UnaryNode: Node, @unchecked Sendable {
 
     override func propagate(_ g: Tensor, into cotangents: UnsafeMutablePointer<Tensor?>) {
         opReference._withUnsafeGuaranteedRef { op in
+            if let fused = op.accumulate, FusedAccumulation.applies(g, primal, x, x),
+               FusedAccumulation.intoSlot(parent, shapedLike: x, cotangents, { fused($0, g, primal, x) }) { return }
             guard let vjp = op.vjp else { missingGradient(op.name, [x.shape]) }
             accumulate(vjp(g, primal, x).reduced(toShapeOf: x, op: op.name), at: parent, into: cotangents)
         }
@@ -295,13 +332,22 @@ final class BinaryNode: Node, @unchecked Sendable {
 
     override func propagate(_ g: Tensor, into cotangents: UnsafeMutablePointer<Tensor?>) {
         opReference._withUnsafeGuaranteedRef { op in
+            let fusable = (op.accumulateLhs != nil || op.accumulateRhs != nil) && FusedAccumulation.applies(g, primal, x, y)
             if px >= 0 {
-                guard let vjp = op.vjpLhs else { missingGradient(op.name, [x.shape, y.shape]) }
-                accumulate(vjp(g, primal, x, y).reduced(toShapeOf: x, op: op.name), at: px, into: cotangents)
+                if fusable, let fused = op.accumulateLhs,
+                   FusedAccumulation.intoSlot(px, shapedLike: x, cotangents, { fused($0, g, primal, x, y) }) {
+                } else {
+                    guard let vjp = op.vjpLhs else { missingGradient(op.name, [x.shape, y.shape]) }
+                    accumulate(vjp(g, primal, x, y).reduced(toShapeOf: x, op: op.name), at: px, into: cotangents)
+                }
             }
             if py >= 0 {
-                guard let vjp = op.vjpRhs else { missingGradient(op.name, [x.shape, y.shape]) }
-                accumulate(vjp(g, primal, x, y).reduced(toShapeOf: y, op: op.name), at: py, into: cotangents)
+                if fusable, let fused = op.accumulateRhs,
+                   FusedAccumulation.intoSlot(py, shapedLike: y, cotangents, { fused($0, g, primal, x, y) }) {
+                } else {
+                    guard let vjp = op.vjpRhs else { missingGradient(op.name, [x.shape, y.shape]) }
+                    accumulate(vjp(g, primal, x, y).reduced(toShapeOf: y, op: op.name), at: py, into: cotangents)
+                }
             }
         }
     }

@@ -268,3 +268,39 @@ extension Tensor {
     /// Sum of two cotangents of the same shape.
     func addingCotangent(_ other: Tensor) -> Tensor { self + other }
 }
+
+/// Fused cotangent sums: when a value's cotangent already holds a contribution that nobody else
+/// shares, a primitive that declares an `accumulate` rule adds its VJP to it in one memory pass
+/// (`dx += g·y` instead of `t = g·y; dx += t`), for large elementwise work such as W8.
+///
+/// Only a backward pass that is not itself being differentiated uses it (every value involved is
+/// untraced); under higher-order differentiation the VJP written in differentiable ops runs, as
+/// always. The rules are kernels with the same arithmetic as the VJP they stand for.
+enum FusedAccumulation {
+    /// Whether the tensors a rule reads are all untraced (a first-order backward pass).
+    @inline(__always)
+    static func applies(_ g: Tensor, _ ans: Tensor, _ x: Tensor, _ y: Tensor) -> Bool {
+        g.node == nil && ans.node == nil && x.node == nil && y.node == nil && isEnabled.load(ordering: .relaxed)
+    }
+
+    /// Switches the fused rules off (for measuring them, and for tests that compare both forms;
+    /// the results are bit-identical).
+    static let isEnabled = Atomic<Bool>(true)
+
+    /// Runs `body` on cotangent slot `index` if it holds an untraced, contiguous tensor of `arg`'s
+    /// shape and dtype that owns its memory and nobody else holds; returns whether `body` added
+    /// the contribution (false leaves the slot as it was).
+    @inline(__always)
+    static func intoSlot(_ index: Int, shapedLike arg: Tensor, _ cotangents: UnsafeMutablePointer<Tensor?>,
+                         _ body: (Tensor) -> Bool) -> Bool {
+        guard index >= 0, var slot = cotangents[index].take() else { return false }
+        defer { cotangents[index] = slot }
+        guard slot.node == nil, slot.isContiguous, slot.count >= minimumCount, slot.dtype == arg.dtype,
+              slot.buffer.layout.pointee.owner == nil, slot.shape == arg.shape,
+              isKnownUniquelyReferenced(&slot.buffer) else { return false }
+        return body(slot)
+    }
+
+    /// Below this many elements the two-pass form costs no more (it is cache-resident).
+    static let minimumCount = 1 << 12
+}

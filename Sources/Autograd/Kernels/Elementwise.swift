@@ -299,6 +299,40 @@ extension Kernels {
         }
     }
 
+    /// `acc[i] += F(a[i], b[i])` in place: a cotangent sum fused with the product that feeds it (one
+    /// memory pass instead of two). `acc` must be contiguous and unshared; `a` and `b` each have
+    /// `acc`'s shape and are contiguous, or hold a single value (a one-element tensor, or a
+    /// broadcast whose strides are all 0). Returns false, touching nothing, for any other layout or
+    /// dtype.
+    static func accumulate<F: BinaryNumericFunction>(into acc: Tensor, _ a: Tensor, _ b: Tensor, _: F.Type) -> Bool {
+        guard acc.dtype.isFloatingPoint, a.dtype == acc.dtype, b.dtype == acc.dtype,
+              let sa = unitOrZeroStride(a, like: acc), let sb = unitOrZeroStride(b, like: acc) else { return false }
+        func run<T: TensorFloat>(_: T.Type) {
+            let out = acc.pointer(T.self), pa = a.pointer(T.self), pb = b.pointer(T.self)
+            Threading.forEachChunk(acc.count) { r in
+                switch (sa, sb) {
+                case (1, 1): for i in r { out[i] += F.apply(pa[i], pb[i]) }
+                case (0, 1): let s = pa[0]; for i in r { out[i] += F.apply(s, pb[i]) }
+                case (1, 0): let s = pb[0]; for i in r { out[i] += F.apply(pa[i], s) }
+                default: let v = F.apply(pa[0], pb[0]); for i in r { out[i] += v }
+                }
+            }
+        }
+        withExtendedLifetime((a, b)) {
+            if acc.dtype == .float32 { run(Float.self) } else { run(Double.self) }
+        }
+        return true
+    }
+
+    /// 1 if `t` is contiguous with `acc`'s shape, 0 if it holds one value (one element, or every
+    /// stride 0), nil otherwise.
+    @inline(__always)
+    static func unitOrZeroStride(_ t: Tensor, like acc: Tensor) -> Int? {
+        if t.isContiguous, t.shape == acc.shape { return 1 }
+        if t.count == 1 || t.strides.allSatisfy({ $0 == 0 }) { return 0 }
+        return nil
+    }
+
     /// Fills a contiguous tensor with one value.
     @inline(__always)
     static func fill<T>(_ out: Tensor, with value: T) {

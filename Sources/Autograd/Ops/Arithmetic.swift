@@ -40,6 +40,11 @@ enum Atan2F: BinaryNumericFunction {
 enum NegF: UnaryFloatFunction {
     static func apply<T: TensorFloat>(_ x: T) -> T { -x }
 }
+/// `-x`, ignoring `y` (a cotangent subtracted in place: ``Kernels/accumulate(into:_:_:_:)``).
+enum NegFirstF: BinaryNumericFunction {
+    static func apply<T: TensorFloat>(_ x: T, _ y: T) -> T { -x }
+    static func applyInt(_ x: Int, _ y: Int) -> Int? { nil }
+}
 
 extension Primitives {
     static let add = BinaryPrimitive("add",
@@ -52,13 +57,17 @@ extension Primitives {
         forward: { Kernels.binary(SubF.self, $0, $1, op: "subtract") },
         vjpLhs: { g, _, _, _ in g },
         vjpRhs: { g, _, _, _ in -g },
-        jvp: { dx, dy, _, _, _ in sumTangents(dx, dy.map { -$0 }) })
+        jvp: { dx, dy, _, _, _ in sumTangents(dx, dy.map { -$0 }) },
+        accumulateLhs: nil,
+        accumulateRhs: { into, g, _, _, _ in Kernels.accumulate(into: into, g, g, NegFirstF.self) })
 
     static let multiply = BinaryPrimitive("multiply",
         forward: { Kernels.binary(MulF.self, $0, $1, op: "multiply") },
         vjpLhs: { g, _, _, y in g * y },
         vjpRhs: { g, _, x, _ in g * x },
-        jvp: { dx, dy, _, x, y in sumTangents(dx.map { $0 * y }, dy.map { x * $0 }) })
+        jvp: { dx, dy, _, x, y in sumTangents(dx.map { $0 * y }, dy.map { x * $0 }) },
+        accumulateLhs: { into, g, _, _, y in Kernels.accumulate(into: into, g, y, MulF.self) },
+        accumulateRhs: { into, g, _, x, _ in Kernels.accumulate(into: into, g, x, MulF.self) })
 
     static let divide = BinaryPrimitive("divide",
         forward: { Kernels.binary(DivF.self, $0, $1, op: "divide") },
@@ -71,7 +80,8 @@ extension Primitives {
             x.dtype == .int64 ? Kernels.map(x, to: .int64, IntNegate.self) : Kernels.unary(NegF.self, x, op: "negate")
         },
         vjp: { g, _, _ in -g },
-        jvp: { dx, _, _ in -dx })
+        jvp: { dx, _, _ in -dx },
+        accumulate: { into, g, _, _ in Kernels.accumulate(into: into, g, g, NegFirstF.self) })
 
     /// `x ** y`. The exponent's gradient uses `log(x)`, taken as 0 where `x == 0` (HIPS convention).
     static let pow = BinaryPrimitive("pow",

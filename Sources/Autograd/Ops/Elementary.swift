@@ -47,7 +47,8 @@ extension Primitives {
     static let exp = UnaryPrimitive("exp",
         forward: { Kernels.vectorized($0, op: "exp", { ag_exp_f32($0, $1, $2) }, { ag_exp_f64($0, $1, $2) }) },
         vjp: { g, ans, _ in g * ans },
-        jvp: { dx, ans, _ in dx * ans })
+        jvp: { dx, ans, _ in dx * ans },
+        accumulate: { into, g, ans, _ in Kernels.accumulate(into: into, g, ans, MulF.self) })
     static let log = UnaryPrimitive("log",
         forward: { Kernels.vectorized($0, op: "log", { ag_log_f32($0, $1, $2) }, { ag_log_f64($0, $1, $2) }) },
         vjp: { g, _, x in g / x },
@@ -63,7 +64,8 @@ extension Primitives {
     static let tanh = UnaryPrimitive("tanh",
         forward: { Kernels.vectorized($0, op: "tanh", { ag_tanh_f32($0, $1, $2) }, { ag_tanh_f64($0, $1, $2) }) },
         vjp: { g, ans, _ in Primitives.tanhBackward(g, ans) },
-        jvp: { dx, ans, _ in Primitives.tanhBackward(dx, ans) })
+        jvp: { dx, ans, _ in Primitives.tanhBackward(dx, ans) },
+        accumulate: { into, g, ans, _ in Kernels.accumulate(into: into, g, ans, TanhBackwardF.self) })
     static let sigmoid = UnaryPrimitive("sigmoid",
         forward: { Kernels.vectorized($0, op: "sigmoid", { ag_sigmoid_f32($0, $1, $2) }, { ag_sigmoid_f64($0, $1, $2) }) },
         vjp: { g, ans, _ in g * ans * (1 - ans) },
