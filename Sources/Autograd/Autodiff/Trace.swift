@@ -277,10 +277,12 @@ extension Tensor {
 /// untraced); under higher-order differentiation the VJP written in differentiable ops runs, as
 /// always. The rules are kernels with the same arithmetic as the VJP they stand for.
 enum FusedAccumulation {
-    /// Whether the tensors a rule reads are all untraced (a first-order backward pass).
+    /// Whether the cotangent is large enough to gain and the tensors a rule reads are all untraced
+    /// (a first-order backward pass).
     @inline(__always)
     static func applies(_ g: Tensor, _ ans: Tensor, _ x: Tensor, _ y: Tensor) -> Bool {
-        g.node == nil && ans.node == nil && x.node == nil && y.node == nil && isEnabled.load(ordering: .relaxed)
+        g.count >= minimumCount && g.node == nil && ans.node == nil && x.node == nil && y.node == nil
+            && isEnabled.load(ordering: .relaxed)
     }
 
     /// Switches the fused rules off (for measuring them, and for tests that compare both forms;
@@ -295,7 +297,7 @@ enum FusedAccumulation {
                          _ body: (Tensor) -> Bool) -> Bool {
         guard index >= 0, var slot = cotangents[index].take() else { return false }
         defer { cotangents[index] = slot }
-        guard slot.node == nil, slot.isContiguous, slot.count >= minimumCount, slot.dtype == arg.dtype,
+        guard slot.node == nil, slot.isContiguous, slot.dtype == arg.dtype,
               slot.buffer.layout.pointee.owner == nil, slot.shape == arg.shape,
               isKnownUniquelyReferenced(&slot.buffer) else { return false }
         return body(slot)
