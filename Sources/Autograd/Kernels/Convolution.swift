@@ -1,3 +1,4 @@
+import CKernels
 import COpenBLAS
 import Dispatch
 
@@ -419,8 +420,17 @@ extension Kernels {
                 let row = cols + r * ld
                 let offW = j * g.dilationW - g.padW
                 let (lo, hi) = validRange(offset: offW, stride: g.strideW, width: l.w, outputs: l.ow)
+                // The whole output plane reads inside the input (no padding at this tap, stride 1
+                // along rows): one call copies its OH rows of OW elements.
+                let ih0 = -g.padH + i * g.dilationH, ihLast = ih0 + (l.oh - 1) * g.strideH
+                let inside = g.strideW == 1 && lo == 0 && hi == l.ow && ih0 >= 0 && ihLast < l.h
                 for s in 0..<count {
                     let plane = x + ((n0 + s) * l.c + group * l.cg + c) * l.h * l.w
+                    if inside {
+                        ag_copy_rows(plane + ih0 * l.w + offW, g.strideH * l.w * MemoryLayout<T>.size,
+                                     row + s * l.p, l.oh, l.ow * MemoryLayout<T>.size)
+                        continue
+                    }
                     for oh in 0..<l.oh {
                         let dst = row + s * l.p + oh * l.ow
                         let ih = oh * g.strideH - g.padH + i * g.dilationH

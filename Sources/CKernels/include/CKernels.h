@@ -93,6 +93,10 @@ static inline void ag_spin_pause(void) {
 }
 #endif
 
+/* Copies `rows` rows of `bytes` bytes each, source rows `src_stride` bytes apart, to
+ * consecutive rows at dst (no overlap between source and destination). */
+void ag_copy_rows(const void *src, long src_stride, void *dst, long rows, long bytes);
+
 #include "ag_object_cache.h"
 
 #endif /* CKERNELS_H */
