@@ -1,3 +1,4 @@
+import AutogradExamples
 import Foundation
 import Testing
 @testable import Autograd
@@ -5,16 +6,6 @@ import Testing
 /// The per-thread cache of one-element buffers: reuse must never hand out memory that a live
 /// tensor still reads.
 @Suite struct ObjectCacheTests {
-    func taylorSine(_ x: Tensor) -> Tensor {
-        var ans = x, term = x, i = 0
-        while abs(term) > 0.001 {
-            term = -term * pow(x, 2.0) / Double((2 * i + 3) * (2 * i + 2))
-            ans = ans + term
-            i += 1
-        }
-        return ans
-    }
-
     @Test func gradientsFillTheCacheAndStayExact() {
         ObjectCache.drain()
         let g = grad(taylorSine)

@@ -334,22 +334,27 @@ final class BinaryNode: Node, @unchecked Sendable {
         opReference._withUnsafeGuaranteedRef { op in
             let fusable = (op.accumulateLhs != nil || op.accumulateRhs != nil) && FusedAccumulation.applies(g, primal, x, y)
             if px >= 0 {
-                if fusable, let fused = op.accumulateLhs,
-                   FusedAccumulation.intoSlot(px, shapedLike: x, cotangents, { fused($0, g, primal, x, y) }) {
-                } else {
-                    guard let vjp = op.vjpLhs else { missingGradient(op.name, [x.shape, y.shape]) }
-                    accumulate(vjp(g, primal, x, y).reduced(toShapeOf: x, op: op.name), at: px, into: cotangents)
-                }
+                contribute(g, to: px, argument: x, fused: fusable ? op.accumulateLhs : nil, vjp: op.vjpLhs, op, cotangents)
             }
             if py >= 0 {
-                if fusable, let fused = op.accumulateRhs,
-                   FusedAccumulation.intoSlot(py, shapedLike: y, cotangents, { fused($0, g, primal, x, y) }) {
-                } else {
-                    guard let vjp = op.vjpRhs else { missingGradient(op.name, [x.shape, y.shape]) }
-                    accumulate(vjp(g, primal, x, y).reduced(toShapeOf: y, op: op.name), at: py, into: cotangents)
-                }
+                contribute(g, to: py, argument: y, fused: fusable ? op.accumulateRhs : nil, vjp: op.vjpRhs, op, cotangents)
             }
         }
+    }
+
+    /// Adds one argument's cotangent: through the fused rule if it applies, else the VJP.
+    @inline(__always)
+    private func contribute(
+        _ g: Tensor, to slot: Int, argument: Tensor,
+        fused: (@Sendable (_ into: Tensor, _ g: Tensor, _ ans: Tensor, _ x: Tensor, _ y: Tensor) -> Bool)?,
+        vjp: (@Sendable (_ g: Tensor, _ ans: Tensor, _ x: Tensor, _ y: Tensor) -> Tensor)?,
+        _ op: BinaryPrimitive, _ cotangents: UnsafeMutablePointer<Tensor?>
+    ) {
+        if let fused, FusedAccumulation.intoSlot(slot, shapedLike: argument, cotangents, { fused($0, g, primal, x, y) }) {
+            return
+        }
+        guard let vjp else { missingGradient(op.name, [x.shape, y.shape]) }
+        accumulate(vjp(g, primal, x, y).reduced(toShapeOf: argument, op: op.name), at: slot, into: cotangents)
     }
 }
 
