@@ -35,36 +35,26 @@ public struct ConjugateGradient {
     /// Minimises `f` (returning a single value) starting from `x0`.
     public func minimize<P: ParameterTree>(_ f: @escaping (P) -> Tensor, from x0: P,
                                            onIteration: ((Int, P, Double) -> Void)? = nil) -> MinimizationResult<P> {
-        let layout = FlatLayout(x0, op: "ConjugateGradient")
-        let objective = FlatObjective(f, layout: layout)
-        var x = layout.flatten(x0)
-        var (loss, g) = objective.evaluate(x)
-        var evaluations = 1
-        var values: [Double] = []
-        func result(_ k: Int, _ reason: StopReason) -> MinimizationResult<P> {
-            MinimizationResult(x: layout.unflatten(x), value: loss, iterations: k, evaluations: evaluations,
-                               stopReason: reason, values: values)
-        }
-        if maxAbs(g) <= gradientTolerance { return result(0, .gradientTolerance) }
-        var d = -g
-        var gtd = dotProduct(g, d)
-        var t = Swift.min(1, 1 / abs(g).sum().scalar)
+        var run = FlatMinimization(f, from: x0, op: "ConjugateGradient")
+        if maxAbs(run.g) <= gradientTolerance { return run.result(0, .gradientTolerance) }
+        var d = -run.g
+        var gtd = dotProduct(run.g, d)
+        var t = Swift.min(1, 1 / abs(run.g).sum().scalar)
         for k in 1...maxIterations {
-            let ls = strongWolfeLineSearch(objective.evaluate, x: x, step: t, direction: d, value: loss, gradient: g,
-                                           slope: gtd, c1: c1, c2: c2, toleranceChange: changeTolerance)
-            evaluations += ls.evaluations
-            x = x + ls.step * d
-            let previousLoss = loss
+            let ls = strongWolfeLineSearch(run.objective.evaluate, x: run.x, step: t, direction: d, value: run.loss,
+                                           gradient: run.g, slope: gtd, c1: c1, c2: c2, toleranceChange: changeTolerance)
+            run.evaluations += ls.evaluations
+            run.x = run.x + ls.step * d
+            let previousLoss = run.loss
             let gNew = ls.gradient
-            loss = ls.value
-            values.append(loss)
-            onIteration?(k, layout.unflatten(x), loss)
-            if maxAbs(gNew) <= gradientTolerance { return result(k, .gradientTolerance) }
-            if maxAbs(d * ls.step) <= changeTolerance || abs(loss - previousLoss) < changeTolerance {
-                return result(k, .changeTolerance)
+            run.loss = ls.value
+            run.finishIteration(k, onIteration)
+            if maxAbs(gNew) <= gradientTolerance { return run.result(k, .gradientTolerance) }
+            if maxAbs(d * ls.step) <= changeTolerance || abs(run.loss - previousLoss) < changeTolerance {
+                return run.result(k, .changeTolerance)
             }
             // Polak–Ribière+ direction, restarting when it is not a descent direction.
-            var beta = Swift.max(0, dotProduct(gNew, gNew - g) / dotProduct(g, g))
+            var beta = Swift.max(0, dotProduct(gNew, gNew - run.g) / dotProduct(run.g, run.g))
             if let n = restartInterval, k % n == 0 { beta = 0 }
             var dNew = -gNew + beta * d
             var gtdNew = dotProduct(gNew, dNew)
@@ -74,8 +64,8 @@ public struct ConjugateGradient {
             }
             t = ls.step * gtd / gtdNew
             if !(t.isFinite && t > 0) { t = 1 }
-            (g, d, gtd) = (gNew, dNew, gtdNew)
+            (run.g, d, gtd) = (gNew, dNew, gtdNew)
         }
-        return result(maxIterations, .maxIterations)
+        return run.result(maxIterations, .maxIterations)
     }
 }

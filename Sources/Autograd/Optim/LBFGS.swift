@@ -61,29 +61,20 @@ public struct LBFGS {
     /// if given, is called after each iteration `k` (from 1).
     public func minimize<P: ParameterTree>(_ f: @escaping (P) -> Tensor, from x0: P,
                                            onIteration: ((Int, P, Double) -> Void)? = nil) -> MinimizationResult<P> {
-        let layout = FlatLayout(x0, op: "LBFGS")
-        let objective = FlatObjective(f, layout: layout)
-        var x = layout.flatten(x0)
-        var (loss, g) = objective.evaluate(x)
-        var evaluations = 1
-        var values: [Double] = []
-        func result(_ k: Int, _ reason: StopReason) -> MinimizationResult<P> {
-            MinimizationResult(x: layout.unflatten(x), value: loss, iterations: k, evaluations: evaluations,
-                               stopReason: reason, values: values)
-        }
-        if maxAbs(g) <= gradientTolerance { return result(0, .gradientTolerance) }
+        var run = FlatMinimization(f, from: x0, op: "LBFGS")
+        if maxAbs(run.g) <= gradientTolerance { return run.result(0, .gradientTolerance) }
 
         var oldDirections: [Tensor] = [], oldSteps: [Tensor] = [], rho: [Double] = []
         var hDiagonal = 1.0
-        var d = -g
+        var d = -run.g
         var t = 0.0
-        var previousGradient = g
+        var previousGradient = run.g
         var k = 0
         while k < maxIterations {
             k += 1
             if k > 1 {
                 // Update the curvature pairs, then the two-loop recursion for d = −H·g.
-                let y = g - previousGradient
+                let y = run.g - previousGradient
                 let s = d * t
                 let ys = dotProduct(y, s)
                 if ys > 1e-10 {
@@ -98,7 +89,7 @@ public struct LBFGS {
                     hDiagonal = ys / dotProduct(y, y)
                 }
                 var alphas = [Double](repeating: 0, count: oldDirections.count)
-                var q = -g
+                var q = -run.g
                 for i in stride(from: oldDirections.count - 1, through: 0, by: -1) {
                     alphas[i] = dotProduct(oldSteps[i], q) * rho[i]
                     q = q - alphas[i] * oldDirections[i]
@@ -110,38 +101,37 @@ public struct LBFGS {
                 }
                 d = r
             }
-            previousGradient = g
-            let previousLoss = loss
-            t = k == 1 ? Swift.min(1, 1 / abs(g).sum().scalar) * learningRate : learningRate
-            let gtd = dotProduct(g, d)
-            if gtd > -changeTolerance { return result(k - 1, .slopeTolerance) }
+            previousGradient = run.g
+            let previousLoss = run.loss
+            t = k == 1 ? Swift.min(1, 1 / abs(run.g).sum().scalar) * learningRate : learningRate
+            let gtd = dotProduct(run.g, d)
+            if gtd > -changeTolerance { return run.result(k - 1, .slopeTolerance) }
 
             var optimal = false
             switch lineSearch {
             case .strongWolfe:
-                let ls = strongWolfeLineSearch(objective.evaluate, x: x, step: t, direction: d, value: loss,
-                                               gradient: g, slope: gtd, toleranceChange: changeTolerance)
+                let ls = strongWolfeLineSearch(run.objective.evaluate, x: run.x, step: t, direction: d, value: run.loss,
+                                               gradient: run.g, slope: gtd, toleranceChange: changeTolerance)
                 t = ls.step
-                x = x + t * d
-                (loss, g) = (ls.value, ls.gradient)
-                evaluations += ls.evaluations
-                optimal = maxAbs(g) <= gradientTolerance
+                run.x = run.x + t * d
+                (run.loss, run.g) = (ls.value, ls.gradient)
+                run.evaluations += ls.evaluations
+                optimal = maxAbs(run.g) <= gradientTolerance
             case .none:
-                x = x + t * d
-                (loss, g) = objective.evaluate(x)
-                evaluations += 1
-                optimal = maxAbs(g) <= gradientTolerance
+                run.x = run.x + t * d
+                (run.loss, run.g) = run.objective.evaluate(run.x)
+                run.evaluations += 1
+                optimal = maxAbs(run.g) <= gradientTolerance
             }
-            values.append(loss)
-            onIteration?(k, layout.unflatten(x), loss)
+            run.finishIteration(k, onIteration)
 
-            if k == maxIterations { return result(k, .maxIterations) }
-            if evaluations >= maxEvaluations { return result(k, .maxEvaluations) }
-            if optimal { return result(k, .gradientTolerance) }
-            if maxAbs(d * t) <= changeTolerance || abs(loss - previousLoss) < changeTolerance {
-                return result(k, .changeTolerance)
+            if k == maxIterations { return run.result(k, .maxIterations) }
+            if run.evaluations >= maxEvaluations { return run.result(k, .maxEvaluations) }
+            if optimal { return run.result(k, .gradientTolerance) }
+            if maxAbs(d * t) <= changeTolerance || abs(run.loss - previousLoss) < changeTolerance {
+                return run.result(k, .changeTolerance)
             }
         }
-        return result(k, .maxIterations)
+        return run.result(k, .maxIterations)
     }
 }

@@ -101,6 +101,41 @@ struct FlatObjective<P: ParameterTree> {
     func value(_ x: Tensor) -> Double { f(layout.unflatten(x)).scalar }
 }
 
+/// The running state of a full-batch minimiser (L-BFGS, conjugate gradients): the flat point, its
+/// value and gradient, and the counts a ``MinimizationResult`` reports.
+struct FlatMinimization<P: ParameterTree> {
+    let layout: FlatLayout<P>
+    let objective: FlatObjective<P>
+    /// The current point, its value and gradient.
+    var x: Tensor
+    var loss: Double
+    var g: Tensor
+    /// Evaluations of `f` so far (the start is one).
+    var evaluations = 1
+    /// The value after each iteration.
+    var values: [Double] = []
+
+    /// Starts at `x0`, evaluating `f` there once.
+    init(_ f: @escaping (P) -> Tensor, from x0: P, op: String) {
+        layout = FlatLayout(x0, op: op)
+        objective = FlatObjective(f, layout: layout)
+        x = layout.flatten(x0)
+        (loss, g) = objective.evaluate(x)
+    }
+
+    /// Records the value reached by iteration `k` and reports it to `onIteration`.
+    mutating func finishIteration(_ k: Int, _ onIteration: ((Int, P, Double) -> Void)?) {
+        values.append(loss)
+        onIteration?(k, layout.unflatten(x), loss)
+    }
+
+    /// The result after `k` iterations, stopped for `reason`.
+    func result(_ k: Int, _ reason: StopReason) -> MinimizationResult<P> {
+        MinimizationResult(x: layout.unflatten(x), value: loss, iterations: k, evaluations: evaluations,
+                           stopReason: reason, values: values)
+    }
+}
+
 /// ⟨a, b⟩ of two vectors.
 @inline(__always) func dotProduct(_ a: Tensor, _ b: Tensor) -> Double { (a * b).sum().scalar }
 /// max |aᵢ|.
