@@ -74,11 +74,11 @@ extension Kernels {
         let reducedCount = axes.reduce(1) { $0 * x.shape[$1] }
         let trailing = !axes.isEmpty && axes == Array((rank - axes.count)..<rank)
         let leading = !axes.isEmpty && axes == Array(0..<axes.count)
-        if x.isContiguous && (trailing || axes.count == rank) {
-            let rows = out.count, n = reducedCount
-            let src = x.pointer(T.self)
-            withExtendedLifetime(x) {
-                for r in 0..<rows {
+        /// Reduces each of `out.count` consecutive rows of `reducedCount` elements of `rowMajor`.
+        func reduceRows(of rowMajor: Tensor) {
+            let src = rowMajor.pointer(T.self), n = reducedCount
+            withExtendedLifetime(rowMajor) {
+                for r in 0..<out.count {
                     let row = src + r * n
                     if kind == .sum { dst[r] = sumContiguous(row, n); continue }
                     var acc = identity(kind, T.self)
@@ -86,6 +86,9 @@ extension Kernels {
                     dst[r] = acc
                 }
             }
+        }
+        if x.isContiguous && (trailing || axes.count == rank) {
+            reduceRows(of: x)
             return out
         }
         if x.isContiguous && leading {
@@ -103,18 +106,7 @@ extension Kernels {
         }
         // General case: move reduced axes last, copy contiguous, reduce rows.
         let kept = (0..<rank).filter { !axes.contains($0) }
-        let moved = x.permutedView(kept + axes).contiguous()
-        let rows = out.count, n = reducedCount
-        let src = moved.pointer(T.self)
-        withExtendedLifetime(moved) {
-            for r in 0..<rows {
-                let row = src + r * n
-                if kind == .sum { dst[r] = sumContiguous(row, n); continue }
-                var acc = identity(kind, T.self)
-                for j in 0..<n { acc = combine(kind, acc, row[j]) }
-                dst[r] = acc
-            }
-        }
+        reduceRows(of: x.permutedView(kept + axes).contiguous())
         return out
     }
 
