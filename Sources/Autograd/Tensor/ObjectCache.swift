@@ -1,34 +1,23 @@
 import CKernels
 
 /// Per-thread caches of small objects that a traced computation frees and allocates by the dozen
-/// (one-element tensor buffers, trace nodes), so that a scalar-heavy gradient does not pay
-/// `malloc` and `free` for each of them.
+/// (one-element tensor buffers), so that a scalar-heavy gradient does not pay `malloc` and `free`
+/// for each of them.
 ///
-/// An object is only ever cached by code that holds its last reference (checked with
-/// `isKnownUniquelyReferenced`), after everything it refers to has been released, so a cached
-/// object keeps no memory alive but its own. Each thread keeps at most 64 objects of each kind; they
-/// are released when the thread exits. The stacks live in C thread-local storage
-/// (`ag_object_cache.h`): Swift has no thread-local variables of its own.
+/// An object is only ever cached by code that holds its last reference (``TensorBuffer/recycle(_:)``
+/// and ``TensorBuffer/recycleIfLastReference(_:)``), so a cached object is shared with nothing.
+/// Each thread keeps at most 64 objects of each kind; they are released when the thread exits. The
+/// stacks live in C thread-local storage (`ag_object_cache.h`): Swift has no thread-local variables
+/// of its own. (Trace nodes are not cached: see the PerformanceDesign article, "Small objects".)
 enum ObjectCache {
     /// One-element, tail-allocated ``TensorBuffer``s.
     static let scalarBuffer: Int32 = 0
-    /// ``UnaryNode``s.
-    static let unaryNode: Int32 = 1
-    /// ``BinaryNode``s.
-    static let binaryNode: Int32 = 2
 
     /// An object of `kind`, if the calling thread has one.
     @inline(__always)
     static func take<T: AnyObject>(_ kind: Int32, as type: T.Type) -> T? {
         guard let p = ag_object_cache_take(kind) else { return nil }
         return Unmanaged<T>.fromOpaque(p).takeRetainedValue()
-    }
-
-    /// Keeps `object` (which the caller must hold the only reference to) for reuse.
-    @inline(__always)
-    static func give<T: AnyObject>(_ kind: Int32, _ object: T) {
-        let p = Unmanaged.passRetained(object).toOpaque()
-        if ag_object_cache_give(kind, p) == 0 { Unmanaged<T>.fromOpaque(p).release() }
     }
 
     /// Keeps the object `reference` stands for, handing over the +1 reference the caller holds.

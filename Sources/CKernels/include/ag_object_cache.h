@@ -1,7 +1,7 @@
 /*
  * Per-thread caches of Swift objects that are about to be freed and will be needed
- * again soon (scalar tensor buffers, trace nodes), so that a tape-heavy loop does not
- * pay malloc + free for every small object.
+ * again soon (one-element tensor buffers), so that a tape-heavy loop does not pay
+ * malloc + free for every small object.
  *
  * Each thread has AG_OBJECT_CACHE_KINDS stacks of at most AG_OBJECT_CACHE_CAPACITY
  * objects. An object in a stack holds one strong reference (an `Unmanaged` +1); a
@@ -15,7 +15,7 @@
 extern "C" {
 #endif
 
-#define AG_OBJECT_CACHE_KINDS 4
+#define AG_OBJECT_CACHE_KINDS 1
 #define AG_OBJECT_CACHE_CAPACITY 64
 
 typedef struct {
