@@ -206,17 +206,33 @@ public final class NaryPrimitive: Sendable {
     /// - Parameters:
     ///   - vjp: the cotangent of argument number `argument`, or `nil` for a non-differentiable
     ///     argument (an index or a mask).
-    public init(
+    public convenience init(
         _ name: String,
         forward: @escaping @Sendable ([Tensor]) -> Tensor,
         vjp: (@Sendable (_ g: Tensor, _ ans: Tensor, _ args: [Tensor], _ argument: Int) -> Tensor?)?,
         jvp: (@Sendable (_ tangents: [Tensor?], _ ans: Tensor, _ args: [Tensor]) -> Tensor)? = nil
     ) {
+        self.init(name, forward: forward, vjp: vjp, jvp: jvp, accumulate: nil)
+    }
+
+    /// A primitive that can also add a multiple of its VJP straight into an existing tensor: a
+    /// running cotangent (``FusedAccumulation``) or a parameter updated in place
+    /// (``addGradient(of:scaledBy:to:)``).
+    init(
+        _ name: String,
+        forward: @escaping @Sendable ([Tensor]) -> Tensor,
+        vjp: (@Sendable (_ g: Tensor, _ ans: Tensor, _ args: [Tensor], _ argument: Int) -> Tensor?)?,
+        jvp: (@Sendable (_ tangents: [Tensor?], _ ans: Tensor, _ args: [Tensor]) -> Tensor)?,
+        accumulate: NaryAccumulation?
+    ) {
         self.name = name
         self.forward = forward
         self.vjp = vjp
         self.jvp = jvp
+        self.accumulate = accumulate
     }
+
+    let accumulate: NaryAccumulation?
 
     /// Applies the op, recording it on the innermost trace any argument belongs to.
     public func callAsFunction(_ args: [Tensor]) -> Tensor {
@@ -358,6 +374,19 @@ final class BinaryNode: Node, @unchecked Sendable {
     }
 }
 
+/// The accumulate rule of an ``NaryPrimitive``: `add(into, scale, g, ans, args, argument)` does
+/// `into += scale · vjp(g, ans, args, argument)` in place, on untraced values, where `into` is
+/// contiguous, unshared, and has the argument's shape and dtype; it returns false (touching
+/// nothing) when the layouts do not allow it, and the VJP runs instead.
+///
+/// `into` may be the memory of `args[argument]` itself (a parameter updated in place), so a rule
+/// never reads its own argument; `reads[argument]` lists the other arguments it does read (`g` and
+/// `ans` it may always read).
+struct NaryAccumulation: Sendable {
+    let reads: [[Int]]
+    let add: @Sendable (_ into: Tensor, _ scale: Double, _ g: Tensor, _ ans: Tensor, _ args: [Tensor], _ argument: Int) -> Bool
+}
+
 final class NaryNode: Node, @unchecked Sendable {
     let op: NaryPrimitive
     let args: [Tensor]
@@ -373,11 +402,28 @@ final class NaryNode: Node, @unchecked Sendable {
     override var opName: String { op.name }
 
     override func propagate(_ g: Tensor, into cotangents: UnsafeMutablePointer<Tensor?>) {
-        guard let vjp = op.vjp else { missingGradient(op.name, args.map(\.shape)) }
+        let fused = op.accumulate != nil && g.node == nil && primal.node == nil && args.allSatisfy { $0.node == nil }
+            && FusedAccumulation.isEnabled.load(ordering: .relaxed) ? op.accumulate : nil
         for (i, p) in parents.enumerated() where p >= 0 {
-            guard let gi = vjp(g, primal, args, i) else { missingGradient(op.name, args.map(\.shape)) }
+            if let fused {
+                // A parameter updated in place takes the contribution after the pass; a running
+                // cotangent takes it now.
+                if traceReference._withUnsafeGuaranteedRef({ $0.deferContribution(self, g, argument: i, slot: p) }) { continue }
+                if FusedAccumulation.intoSlot(p, shapedLike: args[i], cotangents, { fused.add($0, 1, g, primal, args, i) }) {
+                    continue
+                }
+            }
+            guard let vjp = op.vjp, let gi = vjp(g, primal, args, i) else { missingGradient(op.name, args.map(\.shape)) }
             accumulate(gi.reduced(toShapeOf: args[i], op: op.name), at: p, into: cotangents)
         }
+    }
+
+    /// Adds `scale` times argument `i`'s contribution of cotangent `g` to `target` in place: the
+    /// fused rule when it applies, else the VJP and one in-place pass.
+    func addContribution(_ g: Tensor, argument i: Int, scaledBy scale: Double, to target: Tensor) {
+        if let fused = op.accumulate, fused.add(target, scale, g, primal, args, i) { return }
+        guard let vjp = op.vjp, let gi = vjp(g, primal, args, i) else { missingGradient(op.name, args.map(\.shape)) }
+        Kernels.addProductInPlace(target, scale, gi.reduced(toShapeOf: args[i], op: op.name))
     }
 }
 

@@ -27,6 +27,14 @@ final class Trace: @unchecked Sendable {
     /// The primitives the nodes use, each held once per trace (nodes refer to them unretained).
     @exclusivity(unchecked) var primitives: [AnyObject] = []
 
+    /// The inputs `0..<sinkCount` are *gradient sinks*: parameters that take `scale · gradient` in
+    /// place after the pass (``addGradient(of:scaledBy:to:)``). `sinkMemory` holds their memory.
+    @exclusivity(unchecked) var sinkCount = 0
+    @exclusivity(unchecked) var sinkMemory: [UnsafeMutableRawPointer] = []
+    /// The contributions to sinks whose fused rules run after the pass, when nothing reads the
+    /// parameters any more.
+    @exclusivity(unchecked) var deferred: [(node: NaryNode, g: Tensor, argument: Int, slot: Int)] = []
+
     init(forward: Bool = false) {
         level = traceLevels.add(1, ordering: .relaxed).newValue
         isForward = forward
@@ -100,9 +108,23 @@ final class Trace: @unchecked Sendable {
         return cotangents
     }
 
+    /// Keeps argument `argument`'s contribution of `node` (cotangent `g`) for after the pass if it
+    /// goes to a gradient sink and nothing the fused rule reads shares a sink's memory (a
+    /// parameter updated before the rule ran would change what it computes).
+    @inline(__always)
+    func deferContribution(_ node: NaryNode, _ g: Tensor, argument: Int, slot: Int) -> Bool {
+        guard slot < sinkCount else { return false }
+        func isSink(_ t: Tensor) -> Bool { sinkMemory.contains(t.buffer.layout.pointee.base) }
+        if isSink(g) || isSink(node.primal) { return false }
+        for j in node.op.accumulate.unsafelyUnwrapped.reads[argument] where isSink(node.args[j]) { return false }
+        deferred.append((node, g, argument, slot))
+        return true
+    }
+
     /// Ends the trace: its values become constants and the tape's memory is released.
     func finish() {
         isActive = false
+        deferred = []
         for node in nodes { node.isLive = false }
         nodes = []
     }

@@ -2,27 +2,27 @@ import COpenBLAS
 
 /// A float element type with a BLAS GEMM.
 protocol GEMMScalar: TensorFloat {
-    /// `C = op(A)·op(B) + C` on row-major storage, one BLAS call (``Kernels/gemm(_:_:_:_:_:_:_:_:_:beta:_:_:threads:)``
-    /// is the entry point kernels use).
-    static func cblasGemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Self>, _ lda: Int,
+    /// `C = alpha·op(A)·op(B) + C` on row-major storage, one BLAS call
+    /// (``Kernels/gemm(_:_:_:_:_:_:_:_:_:alpha:beta:_:_:threads:)`` is the entry point kernels use).
+    static func cblasGemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Self, _ a: UnsafePointer<Self>, _ lda: Int,
                           _ b: UnsafePointer<Self>, _ ldb: Int, _ c: UnsafeMutablePointer<Self>, _ ldc: Int)
 }
 
 extension Float: GEMMScalar {
     @inline(__always)
-    static func cblasGemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Float>, _ lda: Int,
+    static func cblasGemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
                           _ b: UnsafePointer<Float>, _ ldb: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 1, c, Int32(ldc))
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), 1, c, Int32(ldc))
     }
 }
 
 extension Double: GEMMScalar {
     @inline(__always)
-    static func cblasGemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Double>, _ lda: Int,
+    static func cblasGemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Double, _ a: UnsafePointer<Double>, _ lda: Int,
                           _ b: UnsafePointer<Double>, _ ldb: Int, _ c: UnsafeMutablePointer<Double>, _ ldc: Int) {
         cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 1, c, Int32(ldc))
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), 1, c, Int32(ldc))
     }
 }
 
@@ -64,8 +64,8 @@ extension Kernels {
     /// Products below this many multiply–adds stay on one thread.
     static let gemmParallelWork = 1 << 21
 
-    /// `C = op(A)·op(B) + beta·C` on row-major storage (`beta` 0 or 1): the one GEMM entry point of
-    /// every kernel.
+    /// `C = alpha·op(A)·op(B) + beta·C` on row-major storage (`beta` 0 or 1): the one GEMM entry
+    /// point of every kernel.
     ///
     /// - `beta == 0` zeroes C here and accumulates: OpenBLAS's own β = 0 pass is a scalar loop that
     ///   took 9% of an MLP training step, `memset` a third of that.
@@ -77,7 +77,7 @@ extension Kernels {
     ///   `threads: false`.
     static func gemm<T: GEMMScalar>(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
                                     _ a: UnsafePointer<T>, _ lda: Int, _ b: UnsafePointer<T>, _ ldb: Int,
-                                    beta: T, _ c: UnsafeMutablePointer<T>, _ ldc: Int, threads: Bool = true) {
+                                    alpha: T = 1, beta: T, _ c: UnsafeMutablePointer<T>, _ ldc: Int, threads: Bool = true) {
         if m == 0 || n == 0 { return }
         /// Zeroes the rows × columns block of C at `block` when `beta` is 0.
         func zero(_ block: UnsafeMutablePointer<T>, rows: Int, columns: Int) {
@@ -88,7 +88,7 @@ extension Kernels {
         let count = Threading.count
         guard threads && count > 1 && k > 0 && m * n * k >= gemmParallelWork && Swift.max(m, n) >= 32 * count else {
             zero(c, rows: m, columns: n)
-            if k > 0 { T.cblasGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc) }
+            if k > 0 { T.cblasGemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc) }
             return
         }
         // Blocks of whole cache lines (multiples of 16 elements) along C's longer side.
@@ -102,11 +102,11 @@ extension Kernels {
             if byColumns {
                 // Column j0 of op(B) starts at b + j0 (B as stored) or at row j0 of B (B transposed).
                 zero(c + j0, rows: m, columns: width)
-                T.cblasGemm(transA, transB, m, width, k, a, lda, b + (transB ? j0 * ldb : j0), ldb, c + j0, ldc)
+                T.cblasGemm(transA, transB, m, width, k, alpha, a, lda, b + (transB ? j0 * ldb : j0), ldb, c + j0, ldc)
             } else {
                 // Row j0 of op(A) starts at row j0 of A (as stored) or at a + j0 (A transposed).
                 zero(c + j0 * ldc, rows: width, columns: n)
-                T.cblasGemm(transA, transB, width, n, k, a + (transA ? j0 : j0 * lda), lda, b, ldb, c + j0 * ldc, ldc)
+                T.cblasGemm(transA, transB, width, n, k, alpha, a + (transA ? j0 : j0 * lda), lda, b, ldb, c + j0 * ldc, ldc)
             }
         }
     }

@@ -8,9 +8,10 @@ import RealModule
 
 /// A float element type with the BLAS and vectorised-math entry points the NN kernels need.
 protocol NNFloat: GEMMScalar {
-    /// `y = op(A)·x` for row-major `A` (m×n, leading dimension `lda`), contiguous `x` and `y`.
-    static func gemv(transposed: Bool, _ m: Int, _ n: Int, _ a: UnsafePointer<Self>, _ lda: Int,
-                     _ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>)
+    /// `y = alpha·op(A)·x + beta·y` for row-major `A` (m×n, leading dimension `lda`), contiguous
+    /// `x` and `y`.
+    static func gemv(transposed: Bool, _ m: Int, _ n: Int, alpha: Self, _ a: UnsafePointer<Self>, _ lda: Int,
+                     _ x: UnsafePointer<Self>, beta: Self, _ y: UnsafeMutablePointer<Self>)
     /// `y = sigmoid(x)` over `n` contiguous elements (may be in place).
     static func sigmoid(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, _ n: Int)
     /// `y = tanh(x)` over `n` contiguous elements (may be in place).
@@ -31,10 +32,10 @@ protocol NNFloat: GEMMScalar {
 }
 
 extension Float: NNFloat {
-    static func gemv(transposed: Bool, _ m: Int, _ n: Int, _ a: UnsafePointer<Float>, _ lda: Int,
-                     _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+    static func gemv(transposed: Bool, _ m: Int, _ n: Int, alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
+                     _ x: UnsafePointer<Float>, beta: Float, _ y: UnsafeMutablePointer<Float>) {
         Threading.prepareBLAS()
-        cblas_sgemv(CblasRowMajor, transposed ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), 1, a, Int32(lda), x, 1, 0, y, 1)
+        cblas_sgemv(CblasRowMajor, transposed ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
     }
     static func sigmoid(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) { ag_sigmoid_f32(x, y, n) }
     static func tanh(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) { ag_tanh_f32(x, y, n) }
@@ -57,10 +58,10 @@ extension Float: NNFloat {
 }
 
 extension Double: NNFloat {
-    static func gemv(transposed: Bool, _ m: Int, _ n: Int, _ a: UnsafePointer<Double>, _ lda: Int,
-                     _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>) {
+    static func gemv(transposed: Bool, _ m: Int, _ n: Int, alpha: Double, _ a: UnsafePointer<Double>, _ lda: Int,
+                     _ x: UnsafePointer<Double>, beta: Double, _ y: UnsafeMutablePointer<Double>) {
         Threading.prepareBLAS()
-        cblas_dgemv(CblasRowMajor, transposed ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), 1, a, Int32(lda), x, 1, 0, y, 1)
+        cblas_dgemv(CblasRowMajor, transposed ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
     }
     static func sigmoid(_ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int) { ag_sigmoid_f64(x, y, n) }
     static func tanh(_ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int) { ag_tanh_f64(x, y, n) }
@@ -153,6 +154,46 @@ extension Kernels {
 }
 
 extension Kernels {
+    /// `c += scale · a·b` in place for 2-d `a` (m×k) and `b` (k×n), any strides, and contiguous `c`
+    /// (m×n): one GEMM with β = 1, so the product needs no buffer of its own, no zeroing pass and no
+    /// separate sum. False (nothing touched) unless all three have one floating-point dtype.
+    static func addMatrixProduct(into c: Tensor, _ scale: Double, _ a: Tensor, _ b: Tensor) -> Bool {
+        guard c.isContiguous, c.dtype.isFloatingPoint, a.dtype == c.dtype, b.dtype == c.dtype,
+              a.rank == 2, b.rank == 2, c.shape == [a.shape[0], b.shape[1]], a.shape[1] == b.shape[0] else { return false }
+        let m = a.shape[0], k = a.shape[1], n = b.shape[1]
+        if m == 0 || n == 0 || k == 0 { return true }
+        let (A, ta, lda) = blasOperand(a)
+        let (B, tb, ldb) = blasOperand(b)
+        func run<T: NNFloat>(_: T.Type) {
+            gemm(ta, tb, m, n, k, A.pointer(T.self), lda, B.pointer(T.self), ldb,
+                 alpha: T(fromDouble: scale), beta: 1, c.pointer(T.self), n)
+        }
+        withLifetimes(A, B) {
+            if c.dtype == .float32 { run(Float.self) } else { run(Double.self) }
+        }
+        return true
+    }
+
+    /// `c += scale · Σᵢ x[i, :]` in place for 2-d `x` (n×m) and contiguous `c` (m): one `gemv` with
+    /// β = 1 (a linear layer's bias gradient added straight into its destination).
+    static func addColumnSums(into c: Tensor, _ scale: Double, _ x: Tensor) -> Bool {
+        guard c.isContiguous, c.dtype.isFloatingPoint, x.dtype == c.dtype, x.rank == 2, c.shape == [x.shape[1]] else { return false }
+        let xc = x.contiguous()
+        let n = xc.shape[0], m = xc.shape[1]
+        if n == 0 || m == 0 { return true }
+        func run<T: NNFloat>(_: T.Type) {
+            let ones = [T](repeating: 1, count: n)
+            ones.withUnsafeBufferPointer { o in
+                T.gemv(transposed: true, n, m, alpha: T(fromDouble: scale), xc.pointer(T.self), m, o.baseAddress!,
+                       beta: 1, c.pointer(T.self))
+            }
+        }
+        withExtendedLifetime(xc) {
+            if c.dtype == .float32 { run(Float.self) } else { run(Double.self) }
+        }
+        return true
+    }
+
     /// The column sums of a 2-d tensor (n×m → m): `onesᵀ·x` on BLAS `gemv` (the bias gradient of a
     /// linear layer), one streaming pass over `x`.
     static func columnSums(_ x: Tensor) -> Tensor {
@@ -163,7 +204,7 @@ extension Kernels {
         func run<T: NNFloat>(_: T.Type) {
             let ones = [T](repeating: 1, count: n)
             ones.withUnsafeBufferPointer { o in
-                T.gemv(transposed: true, n, m, xc.pointer(T.self), m, o.baseAddress!, out.pointer(T.self))
+                T.gemv(transposed: true, n, m, alpha: 1, xc.pointer(T.self), m, o.baseAddress!, beta: 0, out.pointer(T.self))
             }
         }
         withExtendedLifetime(xc) {

@@ -13,7 +13,9 @@ func sumRows(_ x: Tensor) -> Tensor { Primitives.sumRows(x) }
 
 extension Primitives {
     /// `x·W + b` for 2-d `x` (n×in), `W` (in×out) and optional `b` (out); args `[x, W]` or
-    /// `[x, W, b]`. The VJPs are the usual matrix products, written in differentiable ops.
+    /// `[x, W, b]`. The VJPs are the usual matrix products, written in differentiable ops; the
+    /// accumulate rule adds them into an existing tensor with one GEMM (β = 1) or `gemv` — the
+    /// weight update `W ← W − lr·xᵀg` of ``addGradient(of:scaledBy:to:)`` in one BLAS call.
     static let linear = NaryPrimitive("linear",
         forward: { a in Kernels.linear(a[0], a[1], a.count > 2 ? a[2] : nil) },
         vjp: { g, _, a, i in
@@ -29,6 +31,13 @@ extension Primitives {
             if let dw = t[1] { let p = Autograd.matmul(a[0], dw); out = out.map { $0 + p } ?? p }
             if t.count > 2, let db = t[2] { out = out.map { $0 + db } ?? db.broadcast(to: [a[0].shape[0], a[1].shape[1]]) }
             return out!
+        },
+        accumulate: NaryAccumulation(reads: [[1], [0], []]) { into, scale, g, _, a, i in
+            switch i {
+            case 0: return Kernels.addMatrixProduct(into: into, scale, g, a[1].transposed())
+            case 1: return Kernels.addMatrixProduct(into: into, scale, a[0].transposed(), g)
+            default: return Kernels.addColumnSums(into: into, scale, g)
+            }
         })
 }
 

@@ -31,6 +31,12 @@ public protocol Optimizer {
     /// (names, shapes and dtypes) as `params`.
     mutating func update<P: ParameterTree>(_ params: inout P, along gradient: P)
 
+    /// Differentiates `loss` at `params`, updates `params` by one step, and returns the loss before
+    /// the update. The default is `valueAndGrad` then ``update(_:along:)``; an optimizer
+    /// may fuse the two (plain ``SGD`` adds the step into the parameters during the backward pass).
+    @discardableResult
+    mutating func step<P: ParameterTree>(_ params: inout P, loss: @escaping (P) -> Tensor) -> Tensor
+
     /// The optimizer's state as a flat map of named tensors (empty before the first update).
     /// Setting it directly skips validation; prefer ``loadState(_:for:)``.
     var state: [String: Tensor] { get set }
@@ -71,6 +77,11 @@ extension Optimizer {
     /// ```
     @discardableResult
     public mutating func step<P: ParameterTree>(_ params: inout P, loss: @escaping (P) -> Tensor) -> Tensor {
+        differentiateAndUpdate(&params, loss: loss)
+    }
+
+    /// The unfused step: the gradient, then ``update(_:along:)``.
+    mutating func differentiateAndUpdate<P: ParameterTree>(_ params: inout P, loss: @escaping (P) -> Tensor) -> Tensor {
         let (value, gradient) = valueAndGrad(loss)(params)
         update(&params, along: gradient)
         return value

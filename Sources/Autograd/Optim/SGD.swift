@@ -39,6 +39,17 @@ public struct SGD: Optimizer {
     /// None: the first step is recognised by the missing buffer.
     public var scalarStateNames: [String] { [] }
 
+    /// Differentiates `loss` at `params` and takes one step; returns the loss before the step.
+    ///
+    /// Plain SGD (no momentum, no weight decay) adds `−lr·gradient` into the parameters during the
+    /// backward pass (``addGradient(of:scaledBy:to:)``): a linear layer's weight step is one GEMM
+    /// with no gradient tensor. Otherwise it is `valueAndGrad` then ``update(_:along:)``.
+    @discardableResult
+    public mutating func step<P: ParameterTree>(_ params: inout P, loss: @escaping (P) -> Tensor) -> Tensor {
+        guard momentum == 0, weightDecay == 0 else { return differentiateAndUpdate(&params, loss: loss) }
+        return addScaledGradient(to: &params, scale: -learningRate, of: loss, trainableOnly: true, op: "SGD")
+    }
+
     /// One SGD step.
     public mutating func update<P: ParameterTree>(_ params: inout P, along gradient: P) {
         updateLeaves(&params, along: gradient, op: "SGD") { leaf, p, g0 in

@@ -21,19 +21,16 @@ func lossW4(_ p: [Tensor], _ x: Tensor, _ labels: Tensor) -> Tensor {
     return crossEntropy(logits: linear(h2, weight: p[4], bias: p[5]), labels: labels)
 }
 
-/// `p ← p − lr·g` for every parameter, in place (one pass, no allocation), as numpy's `p -= lr * g`.
-func sgdUpdate(_ params: inout [Tensor], _ grads: [Tensor], lr: Double) {
-    for k in params.indices { params[k].addProduct(-lr, grads[k]) }
-}
-
-/// W4: one full SGD step (forward, backward, update of the 6 parameters, lr 0.01), ms.
+/// W4: one full SGD step (forward, backward, update of the 6 parameters, lr 0.01), ms. The step is
+/// the library's `SGD.step`, which adds `−lr·gradient` into the parameters in place during the
+/// backward pass (each weight's step is one GEMM, as numpy's `p -= lr * g` but with no gradient
+/// buffer).
 func benchW4(_ quick: Bool) -> BenchRow {
     var (params, x, labels) = dataW4()
-    let vg = valueAndGrad(lossW4)
+    var sgd = SGD(learningRate: 0.01)
     var losses: [Double] = []
     func step() {
-        let (value, grads) = vg(params, x, labels)
-        sgdUpdate(&params, grads, lr: 0.01)
+        let value = sgd.step(&params) { lossW4($0, x, labels) }
         if losses.count < 2 { losses.append(value.scalar) }
     }
     step()

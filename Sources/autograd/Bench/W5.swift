@@ -24,19 +24,19 @@ func dataW5() -> (params: [Tensor], x: Tensor, onehot: Tensor) {
 func lossW5(_ p: [Tensor], _ x: Tensor, _ onehot: Tensor) -> Tensor {
     var h = maxPool2d(tanh(conv2d(x, weight: p[0], bias: p[1])), kernelSize: 2)
     h = maxPool2d(tanh(conv2d(h, weight: p[2], bias: p[3])), kernelSize: 2)
-    let logits = matmul(h.reshape([h.shape[0], -1]), p[4]) + p[5]
+    let logits = linear(h.reshape([h.shape[0], -1]), weight: p[4], bias: p[5])
     return -(logSoftmax(logits, axis: 1) * onehot).sum() / Double(h.shape[0])
 }
 
-/// W5: one full SGD step (value and gradient, then `p -= 0.01·grad` for the six parameters), ms.
+/// W5: one full SGD step (value and gradient, then `p -= 0.01·grad` for the six parameters, in
+/// place: `SGD.step`), ms.
 func benchW5(_ quick: Bool) -> BenchRow {
     let (initial, x, onehot) = dataW5()
-    let vg = valueAndGrad(lossW5)
     var params = initial
+    var sgd = SGD(learningRate: 0.01)
     var firstLoss: Double? = nil
     let stats = bench(BenchSettings(), quick: quick) {
-        let (loss, g) = vg(params, x, onehot)
-        params = zip(params, g).map { p, d in p - d * 0.01 }
+        let loss = sgd.step(&params) { lossW5($0, x, onehot) }
         if firstLoss == nil { firstLoss = loss.scalar }
     }
     var check = Check()

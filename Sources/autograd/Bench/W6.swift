@@ -35,11 +35,10 @@ func benchW6(_ quick: Bool) -> [BenchRow] {
     var rows: [BenchRow] = []
     for (variant, loss) in [("lstm layer", lossW6), ("lstmCell loop", lossW6Cells)] {
         var (params, xs, labels) = dataW6()
-        let vg = valueAndGrad(loss)
+        var sgd = SGD(learningRate: 0.01)
         var losses: [Double] = []
         func step() {
-            let (value, grads) = vg(params, xs, labels)
-            sgdUpdate(&params, grads, lr: 0.01)
+            let value = sgd.step(&params) { loss($0, xs, labels) }
             if losses.count < 2 { losses.append(value.scalar) }
         }
         step()
