@@ -51,6 +51,7 @@ public struct Adam: Optimizer {
         state["step"] = Tensor(t)
         let c1 = 1 - pow(beta1, t), c2 = 1 - pow(beta2, t)
         updateLeaves(&params, along: gradient, op: decoupled ? "AdamW" : "Adam") { leaf, p0, g0 in
+            if let p = fusedStep(leaf, p0, g0, c1: c1, c2: c2) { return p }
             var p = p0, g = g0
             if weightDecay != 0 {
                 if decoupled { p = p * (1 - learningRate * weightDecay) } else { g = g + weightDecay * p }
@@ -65,6 +66,28 @@ public struct Adam: Optimizer {
             }
             return p - (learningRate / c1) * m / (sqrt(v / c2) + epsilon)
         }
+    }
+
+    /// The step of one leaf in a single pass (``Kernels/adamStep(_:_:m:v:vmax:_:)``, bit-identical
+    /// to the composed form above) when nothing is traced and every tensor is contiguous and of the
+    /// parameter's dtype and shape; nil otherwise. The moments are updated in place (copied first
+    /// if shared, e.g. with a state map the caller kept).
+    private mutating func fusedStep(_ leaf: String, _ p: Tensor, _ g: Tensor, c1: Double, c2: Double) -> Tensor? {
+        let names = amsgrad ? ["m", "v", "vmax"] : ["m", "v"]
+        func fits(_ t: Tensor) -> Bool { t.node == nil && t.isContiguous && t.dtype == p.dtype && t.shape == p.shape }
+        guard p.dtype.isFloatingPoint, fits(p), fits(g),
+              names.allSatisfy({ state[stateKey($0, leaf)].map(fits) ?? true }) else { return nil }
+        let moments = names.map { name -> Tensor in
+            var t = state.removeValue(forKey: stateKey(name, leaf)) ?? Tensor.zeros(like: p)
+            if !t.ownsUniqueMemory { t = Kernels.copyToContiguous(t) }
+            return t
+        }
+        let constants = AdamStepConstants(
+            beta1: beta1, beta2: beta2, epsilon: epsilon, stepSize: learningRate / c1, correction2: c2,
+            l2: decoupled ? 0 : weightDecay, decay: decoupled ? 1 - learningRate * weightDecay : 1)
+        let updated = Kernels.adamStep(p, g, m: moments[0], v: moments[1], vmax: amsgrad ? moments[2] : nil, constants)
+        for (name, t) in zip(names, moments) { state[stateKey(name, leaf)] = t }
+        return updated
     }
 }
 

@@ -25,3 +25,13 @@ extension Tensor {
         }
     }
 }
+
+extension Tensor {
+    /// Whether this tensor is an untraced, contiguous buffer of its own that nobody else holds (so
+    /// writing into it changes no other tensor).
+    var ownsUniqueMemory: Bool {
+        mutating get {
+            node == nil && isContiguous && buffer.layout.pointee.owner == nil && isKnownUniquelyReferenced(&buffer)
+        }
+    }
+}
