@@ -9,6 +9,9 @@ import Foundation
 ///     θ ← θ − lr · m̂ / (√v̂ + ε)
 ///
 /// State: `"step"`, `"m.<leaf>"`, `"v.<leaf>"` (and `"vmax.<leaf>"` with AMSGrad).
+///
+/// Untraced contiguous leaves are updated in one pass over memory (moments in place), with
+/// results bit-identical to the tensor-op form used for traced or strided ones.
 public struct Adam: Optimizer {
     /// The learning rate (default 1e-3).
     public var learningRate: Double
