@@ -51,3 +51,34 @@
 
 AG_DEFINE_ADAM(f32, float)
 AG_DEFINE_ADAM(f64, double)
+
+/* One SGD step per element (see Kernels.sgdStep in Swift): c = {lr, μ, 1−τ, λ}, flags bit 0:
+   first step (b ← g), bit 1: Nesterov. b is NULL without momentum (its loop is separate, for the
+   reason given above for vmax). */
+#define AG_SGD_LOOP(T, WITH_MOMENTUM)                                                             \
+    for (long i = 0; i < n; i++) {                                                                \
+        T gi = g[i];                                                                              \
+        if (decay) gi = gi + wd * p[i];                                                           \
+        if (WITH_MOMENTUM) {                                                                      \
+            T bi = first ? gi : mu * b[i] + damp * gi;                                            \
+            b[i] = bi;                                                                            \
+            gi = nesterov ? gi + mu * bi : bi;                                                    \
+        }                                                                                         \
+        out[i] = p[i] - lr * gi;                                                                  \
+    }
+
+#define AG_DEFINE_SGD(SUFFIX, T)                                                                  \
+    AG_MULTIVERSION void ag_sgd_step_##SUFFIX(const T *restrict p, const T *restrict g,           \
+                                              T *restrict b, T *restrict out, long n,             \
+                                              const double *c, int flags) {                       \
+        const T lr = (T)c[0], mu = (T)c[1], damp = (T)c[2], wd = (T)c[3];                         \
+        const int decay = c[3] != 0, first = flags & 1, nesterov = (flags >> 1) & 1;              \
+        if (b) {                                                                                  \
+            AG_SGD_LOOP(T, 1)                                                                     \
+        } else {                                                                                  \
+            AG_SGD_LOOP(T, 0)                                                                     \
+        }                                                                                         \
+    }
+
+AG_DEFINE_SGD(f32, float)
+AG_DEFINE_SGD(f64, double)

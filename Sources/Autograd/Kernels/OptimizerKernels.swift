@@ -48,3 +48,36 @@ extension Kernels {
         return out
     }
 }
+
+extension Kernels {
+    /// One SGD step over a parameter `p` and its gradient `g` (PyTorch's rule: weight decay λ,
+    /// momentum μ with dampening τ, Nesterov). With momentum, `buffer` is the momentum buffer,
+    /// updated in place, or nil at the first step, when a new one is returned. Returns nil
+    /// (touching nothing) unless every tensor is untraced, contiguous and of one floating-point
+    /// dtype and shape; the caller composes tensor ops instead. Bit-identical to that composition.
+    static func sgdStep(_ p: Tensor, _ g: Tensor, buffer: Tensor?, learningRate: Double, momentum: Double,
+                        dampening: Double, weightDecay: Double, nesterov: Bool) -> (parameter: Tensor, buffer: Tensor?)? {
+        let tensors = [p, g] + (buffer.map { [$0] } ?? [])
+        guard p.dtype.isFloatingPoint,
+              tensors.allSatisfy({ $0.node == nil && $0.isContiguous && $0.dtype == p.dtype && $0.shape == p.shape })
+        else { return nil }
+        let out = Tensor.uninitialized(like: p)
+        let b: Tensor? = momentum == 0 ? nil : (buffer ?? Tensor.uninitialized(like: p))
+        let constants = [learningRate, momentum, 1 - dampening, weightDecay]
+        let flags = Int32((momentum != 0 && buffer == nil ? 1 : 0) | (nesterov ? 2 : 0))
+        func run<T: TensorFloat>(_: T.Type, _ step: (UnsafePointer<T>, UnsafePointer<T>, UnsafeMutablePointer<T>?,
+                                                     UnsafeMutablePointer<T>, Int, UnsafePointer<Double>, Int32) -> Void) {
+            let pp = p.pointer(T.self), gp = g.pointer(T.self), bp = b?.pointer(T.self), op = out.pointer(T.self)
+            constants.withUnsafeBufferPointer { k in
+                Threading.forEachChunk(p.count) { r in
+                    step(pp + r.lowerBound, gp + r.lowerBound, bp.map { $0 + r.lowerBound }, op + r.lowerBound,
+                         r.count, k.baseAddress!, flags)
+                }
+            }
+        }
+        withLifetimes(p, g) {
+            if p.dtype == .float32 { run(Float.self, ag_sgd_step_f32) } else { run(Double.self, ag_sgd_step_f64) }
+        }
+        return (out, b)
+    }
+}

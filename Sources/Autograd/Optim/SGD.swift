@@ -53,6 +53,16 @@ public struct SGD: Optimizer {
     /// One SGD step.
     public mutating func update<P: ParameterTree>(_ params: inout P, along gradient: P) {
         updateLeaves(&params, along: gradient, op: "SGD") { leaf, p, g0 in
+            // One pass over memory for untraced contiguous leaves (bit-identical to the ops below).
+            let key = stateKey("momentum", leaf)
+            var buffer = momentum != 0 ? state.removeValue(forKey: key) : nil
+            if var b = buffer, b.node == nil, !b.ownsUniqueMemory { buffer = Kernels.copyToContiguous(b) }
+            if let (updated, b) = Kernels.sgdStep(p, g0, buffer: buffer, learningRate: learningRate, momentum: momentum,
+                                                  dampening: dampening, weightDecay: weightDecay, nesterov: nesterov) {
+                if let b { state[key] = b }
+                return updated
+            }
+            if let buffer { state[key] = buffer }
             var g = g0
             if weightDecay != 0 { g = g + weightDecay * p }
             if momentum != 0 {

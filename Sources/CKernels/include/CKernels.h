@@ -43,6 +43,10 @@ void ag_log1p_f64(const double *x, double *y, long n);
    new parameter to out. c = {β1, 1−β1, β2, 1−β2, ε, lr/(1−β1ᵗ), 1−β2ᵗ, λ (L2), 1−lr·λ (decoupled)}. */
 void ag_adam_step_f32(const float *p, const float *g, float *m, float *v, float *vmax, float *out, long n, const double *c);
 void ag_adam_step_f64(const double *p, const double *g, double *m, double *v, double *vmax, double *out, long n, const double *c);
+/* One SGD step over n elements: updates the momentum buffer b in place (NULL without momentum)
+   and writes the new parameter to out. c = {lr, μ, 1−τ, λ}; flags: 1 first step, 2 Nesterov. */
+void ag_sgd_step_f32(const float *p, const float *g, float *b, float *out, long n, const double *c, int flags);
+void ag_sgd_step_f64(const double *p, const double *g, double *b, double *out, long n, const double *c, int flags);
 void ag_sqrt_f32(const float *x, float *y, long n);
 void ag_sqrt_f64(const double *x, double *y, long n);
 
