@@ -185,4 +185,36 @@ import Testing
         FusedAccumulation.isEnabled.store(true, ordering: .relaxed)
         #expect(withRules.doubles == withoutRules.doubles)
     }
+
+    @Test func modulesWithBatchNormAndDictionariesTakeTheSameStep() {
+        // A struct module (Sequential with seeded dropout + batch norm, in training mode) and a
+        // dictionary tree: SGD.step must leave every leaf as valueAndGrad + update does.
+        let x = Tensor.randn([6, 2], seed: 81)
+        let loss = { (m: ModuleTestEncoder) in (m(x) * m(x)).mean() }
+        var fused = ModuleTestEncoder(), reference = ModuleTestEncoder()
+        var a = SGD(learningRate: 0.1), b = SGD(learningRate: 0.1)
+        for _ in 0..<3 {
+            let v1 = a.step(&fused, loss: loss)
+            let (v2, g) = valueAndGrad(loss)(reference)
+            b.update(&reference, along: g)
+            #expect(abs(v1.scalar - v2.scalar) < 1e-14)
+        }
+        for (f, r) in zip(fused.namedTensors, reference.namedTensors) {
+            #expect(f.name == r.name)
+            #expect(zip(f.tensor.doubles, r.tensor.doubles).allSatisfy { abs($0 - $1) < 1e-14 }, "\(f.name)")
+        }
+        let xd = Tensor.randn([3, 4], seed: 82)
+        let dictLoss = { (p: [String: Tensor]) in
+            let h = linear(xd, weight: p["w"]!, bias: p["b"]!)
+            return (h * h).sum()
+        }
+        var pd = ["w": Tensor.randn([4, 2], seed: 83), "b": Tensor.randn([2], seed: 84)]
+        let (_, gd) = valueAndGrad(dictLoss)(pd)
+        let expected = ["w": pd["w"]! - gd["w"]! * 0.05, "b": pd["b"]! - gd["b"]! * 0.05]
+        var sgd = SGD(learningRate: 0.05)
+        sgd.step(&pd, loss: dictLoss)
+        for k in ["w", "b"] {
+            #expect(zip(pd[k]!.doubles, expected[k]!.doubles).allSatisfy { abs($0 - $1) < 1e-14 })
+        }
+    }
 }
