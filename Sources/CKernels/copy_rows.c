@@ -24,3 +24,17 @@ AG_MULTIVERSION void ag_copy_rows(const void *src, long src_stride, void *dst, l
         }
     }
 }
+
+/* dst[r·dst_stride + q] += src[r·src_stride + q] for `rows` rows of `count` elements: one tap's
+ * plane of column-matrix cotangents added into the input's cotangent (col2im). The rows are as
+ * short as a convolution's output width, so the per-row work stays in this loop. */
+#define AG_DEFINE_ADD_ROWS(SUFFIX, T)                                                            \
+    AG_MULTIVERSION void ag_add_rows_##SUFFIX(const T *restrict src, long src_stride,           \
+                                              T *restrict dst, long dst_stride, long rows,       \
+                                              long count) {                                      \
+        for (long r = 0; r < rows; r++, src += src_stride, dst += dst_stride)                    \
+            for (long q = 0; q < count; q++) dst[q] += src[q];                                   \
+    }
+
+AG_DEFINE_ADD_ROWS(f32, float)
+AG_DEFINE_ADD_ROWS(f64, double)

@@ -38,10 +38,26 @@ struct ConvGeometry: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A float type the convolution kernels run on.
-protocol ConvolutionScalar: GEMMScalar {}
+protocol ConvolutionScalar: GEMMScalar {
+    /// `dst[r·dstStride + q] += src[r·srcStride + q]` for `rows` rows of `count` elements
+    /// (`ag_add_rows_*`).
+    static func addRows(_ src: UnsafePointer<Self>, srcStride: Int, _ dst: UnsafeMutablePointer<Self>, dstStride: Int,
+                        rows: Int, count: Int)
+}
 
-extension Float: ConvolutionScalar {}
-extension Double: ConvolutionScalar {}
+extension Float: ConvolutionScalar {
+    static func addRows(_ src: UnsafePointer<Float>, srcStride: Int, _ dst: UnsafeMutablePointer<Float>, dstStride: Int,
+                        rows: Int, count: Int) {
+        ag_add_rows_f32(src, srcStride, dst, dstStride, rows, count)
+    }
+}
+
+extension Double: ConvolutionScalar {
+    static func addRows(_ src: UnsafePointer<Double>, srcStride: Int, _ dst: UnsafeMutablePointer<Double>, dstStride: Int,
+                        rows: Int, count: Int) {
+        ag_add_rows_f64(src, srcStride, dst, dstStride, rows, count)
+    }
+}
 
 /// Every size of one convolution: input `n×c×h×w`, weight `o×(c/groups)×kh×kw`, output
 /// `n×o×oh×ow`, and the batch chunking used for the column matrix.
@@ -491,6 +507,14 @@ extension Kernels {
                     let (lo, hi) = validRange(offset: offW, stride: g.strideW, width: l.w, outputs: l.ow)
                     if hi <= lo { continue }
                     let plane = dx + ((n0 + s) * l.c + group * l.cg + c) * l.h * l.w
+                    // The whole output plane lies inside the input (as in im2col): one call adds
+                    // its OH rows of OW elements.
+                    let ih0 = -g.padH + i * g.dilationH, ihLast = ih0 + (l.oh - 1) * g.strideH
+                    if g.strideW == 1 && lo == 0 && hi == l.ow && ih0 >= 0 && ihLast < l.h {
+                        T.addRows(row, srcStride: l.ow, plane + ih0 * l.w + offW, dstStride: g.strideH * l.w,
+                                  rows: l.oh, count: l.ow)
+                        continue
+                    }
                     for oh in 0..<l.oh {
                         let ih = oh * g.strideH - g.padH + i * g.dilationH
                         if ih < 0 || ih >= l.h { continue }

@@ -104,6 +104,9 @@ static inline void ag_spin_pause(void) {
 /* Copies `rows` rows of `bytes` bytes each, source rows `src_stride` bytes apart, to
  * consecutive rows at dst (no overlap between source and destination). */
 void ag_copy_rows(const void *src, long src_stride, void *dst, long rows, long bytes);
+/* dst[r·dst_stride + q] += src[r·src_stride + q] for rows × count elements (strides in elements). */
+void ag_add_rows_f32(const float *src, long src_stride, float *dst, long dst_stride, long rows, long count);
+void ag_add_rows_f64(const double *src, long src_stride, double *dst, long dst_stride, long rows, long count);
 
 #include "ag_object_cache.h"
 
