@@ -40,9 +40,7 @@ func addScaledGradient<P: ParameterTree>(to params: inout P, scale: Double, of f
     if inPlace {
         traverse {
             params.updateTensors { leaf in
-                if !(leaf.isContiguous && leaf.buffer.layout.pointee.owner == nil && isKnownUniquelyReferenced(&leaf.buffer)) {
-                    leaf = Kernels.copyToContiguous(leaf)
-                }
+                if !leaf.ownsUniqueMemory { leaf = Kernels.copyToContiguous(leaf) }
             }
         }
     }
