@@ -219,8 +219,9 @@ extension Kernels {
                            o: w.shape[0], kh: w.shape[2], kw: w.shape[3], geo: geo)
         require(l.oh == g.shape[2] && l.ow == g.shape[3],
                 "conv2dInputGrad: cotangent of shape \(g.shape) does not match input size \(inputSize) with weight \(w.shape), \(geo)")
-        let out = Tensor.zeros([l.n, l.c, l.h, l.w], dtype: g.dtype)
-        if out.count == 0 || g.count == 0 { return out }
+        if l.n * l.c * l.h * l.w == 0 || g.count == 0 { return Tensor.zeros([l.n, l.c, l.h, l.w], dtype: g.dtype) }
+        // Every sample is zeroed by the chunk that adds into it (convInputGrad), in cache.
+        let out = Tensor.uninitialized(shape: [l.n, l.c, l.h, l.w], dtype: g.dtype)
         let gc = g.contiguous(), wc = w.contiguous()
         let plan = l.plan(byteSize: g.dtype.byteSize, threads: Threading.count)
         withLifetimes(gc, wc, out) {
@@ -327,6 +328,8 @@ extension Kernels {
             let tmpT = m > 1 ? scratch(l.og * ld, T.self) : colsT
             withLifetimes(colsT, tmpT) {
                 let cols = colsT.pointer(T.self), tmp = tmpT.pointer(T.self)
+                // col2im adds into dx: this chunk's samples start from zero.
+                (dx + n0 * l.c * l.h * l.w).update(repeating: 0, count: m * l.c * l.h * l.w)
                 for g in 0..<l.geo.groups {
                     let wg = w + g * l.og * l.k
                     let b: UnsafePointer<T>

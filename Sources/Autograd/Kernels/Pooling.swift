@@ -238,14 +238,16 @@ extension Kernels {
     static func poolScatter(_ g: Tensor, indices: Tensor, inputShape: [Int]) -> Tensor {
         let planes = inputShape[0] * inputShape[1], planeIn = inputShape[2] * inputShape[3]
         let planeOut = indices.shape[2] * indices.shape[3]
-        let out = Tensor.zeros(inputShape, dtype: g.dtype)
-        if g.count == 0 || out.count == 0 { return out }
+        if g.count == 0 || inputShape.reduce(1, *) == 0 { return Tensor.zeros(inputShape, dtype: g.dtype) }
+        // Each plane is zeroed just before its scatter (in cache), not in a pass of its own.
+        let out = Tensor.uninitialized(shape: inputShape, dtype: g.dtype)
         let gc = g.contiguous()
         func run<T: TensorFloat>(_: T.Type) {
             let src = gc.pointer(T.self), dst = out.pointer(T.self), idx = indices.pointer(Int.self)
             forEachPlane(planes, planeSize: planeIn) { range in
                 for plane in range {
                     let gp = src + plane * planeOut, op = dst + plane * planeIn, ip = idx + plane * planeOut
+                    op.update(repeating: 0, count: planeIn)
                     for j in 0..<planeOut { op[ip[j]] += gp[j] }
                 }
             }
