@@ -217,4 +217,26 @@ import Testing
             #expect(zip(pd[k]!.doubles, expected[k]!.doubles).allSatisfy { abs($0 - $1) < 1e-14 })
         }
     }
+
+    @Test func matmulStyleModelsTakeTheFusedStep() {
+        // The seeds' style: matmul(x, W) + b (matmul's scaled rules write the weight step as one
+        // GEMM), a square weight used on both sides (W·W: neither side may be deferred), and a
+        // batched product (rank 3, which falls back to the VJP after the pass).
+        let x = Tensor.randn([9, 5], seed: 91, dtype: .float64)
+        let xb = Tensor.randn([2, 3, 5], seed: 92, dtype: .float64)
+        let f = { (p: [Tensor]) -> Tensor in
+            let h = tanh(matmul(x, p[0]) + p[1])
+            let sq = matmul(p[2], p[2])
+            let batched = matmul(xb, p[0])
+            return (h * h).mean() + (sq * sq).sum() * 0.1 + (batched * batched).mean()
+        }
+        var p = [Tensor.randn([5, 4], seed: 93, dtype: .float64), Tensor.randn([4], seed: 94, dtype: .float64),
+                 Tensor.randn([3, 3], seed: 95, dtype: .float64)]
+        for _ in 0..<3 {
+            let (v, expected) = Self.reference(f, p, scale: -0.05)
+            let value = addGradient(of: f, scaledBy: -0.05, to: &p)
+            #expect(abs(value.scalar - v) < 1e-14)
+            #expect(Self.maxDifference(p, expected) < 1e-14)
+        }
+    }
 }

@@ -11,7 +11,7 @@
 ///
 /// The result is that of `valueAndGrad(f)(params)` followed by `params[k].addProduct(scale, g[k])`
 /// for every leaf, up to the order of floating-point sums. The difference is that where a layer can
-/// add its contribution into the parameter itself, no gradient tensor is made. For a ``linear(_:weight:bias:)``
+/// add its contribution into the parameter itself, no gradient tensor is made. For a ``linear(_:weight:bias:)`` or 2-d `matmul`
 /// weight the step becomes a single GEMM, `W ← W + scale·xᵀg`. That saves a gradient buffer, a zeroing
 /// pass and a separate update pass over `W`. These in-place contributions run after the backward pass,
 /// so every derivative is computed from the parameters' values before the step.

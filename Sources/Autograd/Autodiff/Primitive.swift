@@ -124,7 +124,9 @@ public final class BinaryPrimitive: Sendable {
         vjpRhs: (@Sendable (_ g: Tensor, _ ans: Tensor, _ x: Tensor, _ y: Tensor) -> Tensor)?,
         jvp: (@Sendable (_ dx: Tensor?, _ dy: Tensor?, _ ans: Tensor, _ x: Tensor, _ y: Tensor) -> Tensor)?,
         accumulateLhs: (@Sendable (_ into: Tensor, _ g: Tensor, _ ans: Tensor, _ x: Tensor, _ y: Tensor) -> Bool)?,
-        accumulateRhs: (@Sendable (_ into: Tensor, _ g: Tensor, _ ans: Tensor, _ x: Tensor, _ y: Tensor) -> Bool)?
+        accumulateRhs: (@Sendable (_ into: Tensor, _ g: Tensor, _ ans: Tensor, _ x: Tensor, _ y: Tensor) -> Bool)?,
+        addScaledLhs: ScaledBinaryAccumulation? = nil,
+        addScaledRhs: ScaledBinaryAccumulation? = nil
     ) {
         self.name = name
         self.forward = forward
@@ -133,7 +135,34 @@ public final class BinaryPrimitive: Sendable {
         self.jvp = jvp
         self.accumulateLhs = accumulateLhs
         self.accumulateRhs = accumulateRhs
+        self.addScaledLhs = addScaledLhs
+        self.addScaledRhs = addScaledRhs
     }
+
+    /// A primitive whose VJPs can be added, times a scale, straight into an existing tensor: a
+    /// running cotangent, or a parameter updated in place (``addGradient(of:scaledBy:to:)``).
+    /// The rule for one argument may read the other argument, `g` and the result, but never its
+    /// own argument (which may be the tensor it writes).
+    convenience init(
+        _ name: String,
+        forward: @escaping @Sendable (Tensor, Tensor) -> Tensor,
+        vjpLhs: (@Sendable (_ g: Tensor, _ ans: Tensor, _ x: Tensor, _ y: Tensor) -> Tensor)?,
+        vjpRhs: (@Sendable (_ g: Tensor, _ ans: Tensor, _ x: Tensor, _ y: Tensor) -> Tensor)?,
+        jvp: (@Sendable (_ dx: Tensor?, _ dy: Tensor?, _ ans: Tensor, _ x: Tensor, _ y: Tensor) -> Tensor)?,
+        addScaledLhs: @escaping ScaledBinaryAccumulation,
+        addScaledRhs: @escaping ScaledBinaryAccumulation
+    ) {
+        self.init(name, forward: forward, vjpLhs: vjpLhs, vjpRhs: vjpRhs, jvp: jvp,
+                  accumulateLhs: { addScaledLhs($0, 1, $1, $2, $3, $4) }, accumulateRhs: { addScaledRhs($0, 1, $1, $2, $3, $4) },
+                  addScaledLhs: addScaledLhs, addScaledRhs: addScaledRhs)
+    }
+
+    /// `into += scale · vjp(g, ans, x, y)` in place on untraced values; false (touching nothing)
+    /// when the layouts do not allow it.
+    typealias ScaledBinaryAccumulation = @Sendable (_ into: Tensor, _ scale: Double, _ g: Tensor, _ ans: Tensor,
+                                                    _ x: Tensor, _ y: Tensor) -> Bool
+    /// The scaled rules, for gradient sinks (``Trace/deferContribution(_:_:reads:argument:slot:)``).
+    let addScaledLhs, addScaledRhs: ScaledBinaryAccumulation?
 
     /// Add the VJPs to `into` in place, in one pass, if the layouts allow (``FusedAccumulation``).
     let accumulateLhs, accumulateRhs: (@Sendable (_ into: Tensor, _ g: Tensor, _ ans: Tensor, _ x: Tensor, _ y: Tensor) -> Bool)?
@@ -348,13 +377,28 @@ final class BinaryNode: Node, @unchecked Sendable {
 
     override func propagate(_ g: Tensor, into cotangents: UnsafeMutablePointer<Tensor?>) {
         opReference._withUnsafeGuaranteedRef { op in
+            // A parameter updated in place (a gradient sink) takes a scaled rule's contribution
+            // after the pass.
+            let sinks = op.addScaledLhs != nil && g.node == nil && primal.node == nil && x.node == nil && y.node == nil
+                && FusedAccumulation.isEnabled.load(ordering: .relaxed)
             let fusable = (op.accumulateLhs != nil || op.accumulateRhs != nil) && FusedAccumulation.applies(g, primal, x, y)
-            if px >= 0 {
+            if px >= 0 && !(sinks && traceReference._withUnsafeGuaranteedRef({
+                $0.deferContribution(self, g, reads: [y], argument: 0, slot: px) })) {
                 contribute(g, to: px, argument: x, fused: fusable ? op.accumulateLhs : nil, vjp: op.vjpLhs, op, cotangents)
             }
-            if py >= 0 {
+            if py >= 0 && !(sinks && traceReference._withUnsafeGuaranteedRef({
+                $0.deferContribution(self, g, reads: [x], argument: 1, slot: py) })) {
                 contribute(g, to: py, argument: y, fused: fusable ? op.accumulateRhs : nil, vjp: op.vjpRhs, op, cotangents)
             }
+        }
+    }
+
+    override func addContribution(_ g: Tensor, argument: Int, scaledBy scale: Double, to target: Tensor) {
+        opReference._withUnsafeGuaranteedRef { op in
+            let lhs = argument == 0
+            if let rule = lhs ? op.addScaledLhs : op.addScaledRhs, rule(target, scale, g, primal, x, y) { return }
+            guard let vjp = lhs ? op.vjpLhs : op.vjpRhs else { missingGradient(op.name, [x.shape, y.shape]) }
+            Kernels.addProductInPlace(target, scale, vjp(g, primal, x, y).reduced(toShapeOf: lhs ? x : y, op: op.name))
         }
     }
 
@@ -408,7 +452,8 @@ final class NaryNode: Node, @unchecked Sendable {
             if let fused {
                 // A parameter updated in place takes the contribution after the pass; a running
                 // cotangent takes it now.
-                if traceReference._withUnsafeGuaranteedRef({ $0.deferContribution(self, g, argument: i, slot: p) }) { continue }
+                if traceReference._withUnsafeGuaranteedRef({
+                    $0.deferContribution(self, g, reads: fused.reads[i].map { args[$0] }, argument: i, slot: p) }) { continue }
                 if FusedAccumulation.intoSlot(p, shapedLike: args[i], cotangents, { fused.add($0, 1, g, primal, args, i) }) {
                     continue
                 }
@@ -420,7 +465,7 @@ final class NaryNode: Node, @unchecked Sendable {
 
     /// Adds `scale` times argument `i`'s contribution of cotangent `g` to `target` in place: the
     /// fused rule when it applies, else the VJP and one in-place pass.
-    func addContribution(_ g: Tensor, argument i: Int, scaledBy scale: Double, to target: Tensor) {
+    override func addContribution(_ g: Tensor, argument i: Int, scaledBy scale: Double, to target: Tensor) {
         if let fused = op.accumulate, fused.add(target, scale, g, primal, args, i) { return }
         guard let vjp = op.vjp, let gi = vjp(g, primal, args, i) else { missingGradient(op.name, args.map(\.shape)) }
         Kernels.addProductInPlace(target, scale, gi.reduced(toShapeOf: args[i], op: op.name))

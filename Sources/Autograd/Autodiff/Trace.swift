@@ -33,7 +33,7 @@ final class Trace: @unchecked Sendable {
     @exclusivity(unchecked) var sinkMemory: [UnsafeMutableRawPointer] = []
     /// The contributions to sinks whose fused rules run after the pass, when nothing reads the
     /// parameters any more.
-    @exclusivity(unchecked) var deferred: [(node: NaryNode, g: Tensor, argument: Int, slot: Int)] = []
+    @exclusivity(unchecked) var deferred: [(node: Node, g: Tensor, argument: Int, slot: Int)] = []
 
     init(forward: Bool = false) {
         level = traceLevels.add(1, ordering: .relaxed).newValue
@@ -111,12 +111,12 @@ final class Trace: @unchecked Sendable {
     /// Keeps argument `argument`'s contribution of `node` (cotangent `g`) for after the pass if it
     /// goes to a gradient sink and nothing the fused rule reads shares a sink's memory (a
     /// parameter updated before the rule ran would change what it computes).
+    /// `reads` are the arguments the rule reads besides `g` and the node's result.
     @inline(__always)
-    func deferContribution(_ node: NaryNode, _ g: Tensor, argument: Int, slot: Int) -> Bool {
+    func deferContribution(_ node: Node, _ g: Tensor, reads: [Tensor], argument: Int, slot: Int) -> Bool {
         guard slot < sinkCount else { return false }
         func isSink(_ t: Tensor) -> Bool { sinkMemory.contains(t.buffer.layout.pointee.base) }
-        if isSink(g) || isSink(node.primal) { return false }
-        for j in node.op.accumulate.unsafelyUnwrapped.reads[argument] where isSink(node.args[j]) { return false }
+        if isSink(g) || isSink(node.primal) || reads.contains(where: isSink) { return false }
         deferred.append((node, g, argument, slot))
         return true
     }
@@ -195,6 +195,13 @@ class Node: @unchecked Sendable {
     /// Adds the contribution of cotangent `g` of this node to the cotangents of its parents (the
     /// slots of the backward pass, indexed by node index).
     func propagate(_ g: Tensor, into cotangents: UnsafeMutablePointer<Tensor?>) {}
+
+    /// Adds `scale` times argument `argument`'s contribution of cotangent `g` to `target` in place
+    /// (a contribution ``Trace/deferContribution(_:_:reads:argument:slot:)`` kept for after the
+    /// pass). Only nodes of primitives with scaled accumulate rules are ever deferred.
+    func addContribution(_ g: Tensor, argument: Int, scaledBy scale: Double, to target: Tensor) {
+        fatalError("\(opName): no deferred contribution")
+    }
 
     /// A description for error messages and graph dumps.
     var opName: String { "input" }

@@ -25,6 +25,14 @@ extension Primitives {
         },
         jvp: { dx, dy, _, x, y in
             sumTangents(dx.map { Autograd.matmul($0, y) }, dy.map { Autograd.matmul(x, $0) })
+        },
+        // Matrix operands: the VJP added into an existing tensor by one GEMM (β = 1), e.g. the
+        // weight step `W ← W − lr·xᵀg` of addGradient / SGD.step.
+        addScaledLhs: { into, scale, g, _, x, y in
+            x.rank == 2 && y.rank == 2 && Kernels.addMatrixProduct(into: into, scale, g, y.transposed())
+        },
+        addScaledRhs: { into, scale, g, _, x, y in
+            x.rank == 2 && y.rank == 2 && Kernels.addMatrixProduct(into: into, scale, x.transposed(), g)
         })
 }
 
