@@ -15,6 +15,15 @@
 #define AG_SQRT(x) __builtin_sqrt(x)
 #endif
 
+/* Runs LOOP(T, 1) when the optional pointer P is set, else LOOP(T, 0): the test stays out of the
+   loop (see below). */
+#define AG_UNSWITCHED(P, LOOP, T) \
+    if (P) {                      \
+        LOOP(T, 1)                \
+    } else {                      \
+        LOOP(T, 0)                \
+    }
+
 /* The loop body, with the AMSGrad maximum as a compile-time choice: a run-time test inside the
    loop becomes masked loads and stores through vmax, which on AMD cost a microcode assist per
    vector when vmax is NULL (a 10x slower loop). */
@@ -42,11 +51,7 @@
         const T b1 = (T)c[0], b1c = (T)c[1], b2 = (T)c[2], b2c = (T)c[3], eps = (T)c[4];          \
         const T size = (T)c[5], c2 = (T)c[6], l2 = (T)c[7], decay = (T)c[8];                      \
         const int coupled = c[7] != 0, decoupled = c[8] != 1;                                     \
-        if (vmax) {                                                                               \
-            AG_ADAM_LOOP(T, 1)                                                                    \
-        } else {                                                                                  \
-            AG_ADAM_LOOP(T, 0)                                                                    \
-        }                                                                                         \
+        AG_UNSWITCHED(vmax, AG_ADAM_LOOP, T)                                                      \
     }
 
 AG_DEFINE_ADAM(f32, float)
@@ -73,11 +78,7 @@ AG_DEFINE_ADAM(f64, double)
                                               const double *c, int flags) {                       \
         const T lr = (T)c[0], mu = (T)c[1], damp = (T)c[2], wd = (T)c[3];                         \
         const int decay = c[3] != 0, first = flags & 1, nesterov = (flags >> 1) & 1;              \
-        if (b) {                                                                                  \
-            AG_SGD_LOOP(T, 1)                                                                     \
-        } else {                                                                                  \
-            AG_SGD_LOOP(T, 0)                                                                     \
-        }                                                                                         \
+        AG_UNSWITCHED(b, AG_SGD_LOOP, T)                                                          \
     }
 
 AG_DEFINE_SGD(f32, float)
