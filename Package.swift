@@ -48,7 +48,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "AutogradTests", dependencies: ["Autograd", "AutogradExamples", "CKernels"],
+        .testTarget(name: "AutogradTests", dependencies: ["Autograd", "AutogradExamples", "CKernels", "autograd"],
                     exclude: ["References", "Fixtures"]),  // reference scripts and I/O fixture files (read via #filePath)
     ],
     swiftLanguageModes: [.v6]

@@ -183,12 +183,28 @@ private func idxBytes(type: UInt8, shape: [Int], payload: [UInt8]) -> [UInt8] {
         }
         // Labels of the wrong rank.
         writeBytes(idxBytes(type: 0x08, shape: [3, 1], payload: [2, 0, 1]), "\(dir)/train-labels.idx1-ubyte")
-        #expect(throws: DataError.unexpectedShape(path: "\(dir)/train-labels.idx1-ubyte", expected: "uint8 labels [N]", found: [3, 1])) {
+        #expect(throws: DataError.unexpectedShape(path: "\(dir)/train-labels.idx1-ubyte", expected: "labels [N]", found: [3, 1])) {
             try MNIST(directory: dir)
         }
+        // Labels stored as int8 (type code 0x09) are named as such.
+        writeBytes(idxBytes(type: 0x09, shape: [3], payload: [2, 0, 1]), "\(dir)/train-labels.idx1-ubyte")
+        let wrongType = DataError.unexpectedElementType(path: "\(dir)/train-labels.idx1-ubyte", expected: .uint8, found: .int8)
+        #expect(throws: wrongType) { try MNIST(directory: dir) }
+        #expect(wrongType.description.hasSuffix("expected uint8 elements (IDX type code 0x08), found int8 (type code 0x09)"))
+        // Test images of another size than the training images.
+        writeBytes(idxBytes(type: 0x08, shape: [3], payload: [2, 0, 1]), "\(dir)/train-labels.idx1-ubyte")
+        writeBytes(idxBytes(type: 0x08, shape: [1, 1, 3], payload: [1, 2, 3]), "\(dir)/t10k-images-idx3-ubyte")
+        let sizes = DataError.imageSizeMismatch(trainPath: "\(dir)/train-images.idx3-ubyte", train: [2, 2],
+                                                testPath: "\(dir)/t10k-images-idx3-ubyte", test: [1, 3])
+        #expect(throws: sizes) { try MNIST(directory: dir) }
+        #expect(sizes.description.contains("are 2×2 but the test images") && sizes.description.hasSuffix("are 1×3"))
+        // One split alone: the test files suffice to read the test set.
+        try FileManager.default.removeItem(atPath: "\(dir)/train-images.idx3-ubyte")
+        let test = try MNIST.Split(reading: .test, from: dir)
+        #expect(test.imageShape == [1, 3] && test.labels.scalars(as: Int.self) == [7])
+        writeBytes(idxBytes(type: 0x08, shape: [3, 2, 2], payload: (0..<12).map { UInt8($0 * 20) }), "\(dir)/train-images.idx3-ubyte")
         // No test images at all.
         try FileManager.default.removeItem(atPath: "\(dir)/t10k-images-idx3-ubyte")
-        writeBytes(idxBytes(type: 0x08, shape: [3], payload: [2, 0, 1]), "\(dir)/train-labels.idx1-ubyte")
         #expect(throws: DataError.missingFile(directory: dir, tried: ["t10k-images-idx3-ubyte.gz", "t10k-images-idx3-ubyte",
                                                                      "t10k-images.idx3-ubyte.gz", "t10k-images.idx3-ubyte"])) {
             try MNIST(directory: dir)
@@ -196,6 +212,8 @@ private func idxBytes(type: UInt8, shape: [Int], payload: [UInt8]) -> [UInt8] {
         // A data directory found nowhere names the places searched.
         let error = DataError.dataDirectoryNotFound(dataset: "mnist", searched: ["/a", "/b"])
         #expect(error.description.contains("/a, /b") && error.description.contains("AUTOGRAD_DATA"))
+        #expect(DataError.dataDirectoryNotFound(dataset: "fashion-mnist", searched: ["/a"]).description
+            .contains("apt-get install dataset-fashion-mnist"))
     }
 
     // MARK: CSV

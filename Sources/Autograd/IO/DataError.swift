@@ -18,8 +18,12 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
     case sizeMismatch(path: String, expected: Int, actual: Int)
     /// The file's dimensions are not what the loader needs (e.g. labels that are not a vector).
     case unexpectedShape(path: String, expected: String, found: [Int])
+    /// The file's IDX element type is not the one the loader needs (e.g. labels that are not uint8).
+    case unexpectedElementType(path: String, expected: IDX.ElementType, found: IDX.ElementType)
     /// An image file and its label file disagree on the number of samples.
     case countMismatch(imagesPath: String, images: Int, labelsPath: String, labels: Int)
+    /// The training and test images of a dataset differ in size (`[rows, cols]` each).
+    case imageSizeMismatch(trainPath: String, train: [Int], testPath: String, test: [Int])
     /// A dataset file is missing from a directory (`tried` lists the names looked for).
     case missingFile(directory: String, tried: [String])
     /// No data directory was found; `searched` lists the places looked in, in order.
@@ -43,15 +47,27 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
             return "\(path): size mismatch: the header announces \(expected) bytes in all, the file has \(actual)"
         case let .unexpectedShape(path, expected, found):
             return "\(path): expected \(expected), found dimensions \(found)"
+        case let .unexpectedElementType(path, expected, found):
+            return "\(path): expected \(expected) elements (IDX type code 0x\(Self.hex(expected.rawValue))), "
+                + "found \(found) (type code 0x\(Self.hex(found.rawValue)))"
         case let .countMismatch(imagesPath, images, labelsPath, labels):
             return "\(imagesPath) has \(images) images but \(labelsPath) has \(labels) labels"
+        case let .imageSizeMismatch(trainPath, train, testPath, test):
+            return "the training images (\(trainPath)) are \(train.map(String.init).joined(separator: "×")) "
+                + "but the test images (\(testPath)) are \(test.map(String.init).joined(separator: "×"))"
         case let .missingFile(directory, tried):
             return "\(directory): no file named \(tried.joined(separator: " or "))"
         case let .dataDirectoryNotFound(dataset, searched):
+            let install = dataset == MNIST.Dataset.fashionMNIST.rawValue
+                ? "install Debian's package (apt-get install dataset-fashion-mnist), " : ""
             return "\(dataset) data not found; looked in: \(searched.joined(separator: ", ")) "
-                + "(set AUTOGRAD_DATA to a directory holding \(dataset)/ or pass the directory explicitly)"
+                + "(\(install)set AUTOGRAD_DATA to a directory holding \(dataset)/ or pass the directory explicitly)"
         case let .badCSV(path, line, reason): return "\(path):\(line): \(reason)"
         }
+    }
+
+    private static func hex(_ code: UInt8) -> String {
+        (code < 16 ? "0" : "") + String(code, radix: 16, uppercase: true)
     }
 }
 

@@ -30,6 +30,28 @@ public struct MNIST: Sendable {
         /// no copy).
         public var imagesNCHW: Tensor { images.reshape([count, 1] + imageShape) }
 
+        /// Which half of the dataset a ``Split`` is: the `train-*` or the `t10k-*` files.
+        public enum Part: String, Sendable, CaseIterable {
+            /// `train-images-idx3-ubyte` and `train-labels-idx1-ubyte`.
+            case train
+            /// `t10k-images-idx3-ubyte` and `t10k-labels-idx1-ubyte`.
+            case test
+        }
+
+        /// Reads one split's two IDX files from `directory` (e.g. only the test set, to evaluate
+        /// a trained model without reading the training files).
+        ///
+        /// - Throws: ``DataError``, as ``MNIST/init(directory:)`` does for each split.
+        public init(reading part: Part, from directory: String) throws(DataError) {
+            self = try MNIST.loadSplit(directory: directory, prefix: part == .train ? "train" : "t10k")
+        }
+
+        init(images: Tensor, labels: Tensor, imageShape: [Int]) {
+            self.images = images
+            self.labels = labels
+            self.imageShape = imageShape
+        }
+
         /// The first `n` samples (all of them if there are fewer), e.g. for a quick run.
         public func prefix(_ n: Int) -> Split {
             require(n >= 0, "MNIST.Split.prefix: count \(n) must not be negative")
@@ -59,12 +81,17 @@ public struct MNIST: Sendable {
     /// Reads the four IDX files in `directory`.
     ///
     /// - Throws: ``DataError``: a missing file (naming the names tried), an unreadable or corrupt
-    ///   file, images that are not `[N, rows, cols]` uint8 or labels that are not `[N]`, or image
-    ///   and label files with different sample counts.
+    ///   file, images that are not `[N, rows, cols]` uint8 or labels that are not `[N]` uint8,
+    ///   image and label files with different sample counts, or training and test images of
+    ///   different sizes.
     public init(directory: String) throws(DataError) {
         self.directory = directory
-        train = try MNIST.loadSplit(directory: directory, prefix: "train")
-        test = try MNIST.loadSplit(directory: directory, prefix: "t10k")
+        train = try Split(reading: .train, from: directory)
+        test = try Split(reading: .test, from: directory)
+        guard train.imageShape == test.imageShape else {
+            throw .imageSizeMismatch(trainPath: try MNIST.locate(directory, "train-images-idx3-ubyte"), train: train.imageShape,
+                                     testPath: try MNIST.locate(directory, "t10k-images-idx3-ubyte"), test: test.imageShape)
+        }
     }
 
     /// The path of `name` in `directory`, trying `name.gz`, `name` and the dotted variant.
@@ -84,13 +111,19 @@ public struct MNIST: Sendable {
         let labelsPath = try locate(directory, "\(prefix)-labels-idx1-ubyte")
         let imageBytes = try IDX.fileContents(imagesPath)
         let imageHeader = try IDX.parseHeader(imageBytes, path: imagesPath)
-        guard imageHeader.shape.count == 3, imageHeader.elementType == .uint8 else {
-            throw .unexpectedShape(path: imagesPath, expected: "uint8 images [N, rows, cols]", found: imageHeader.shape)
+        guard imageHeader.shape.count == 3 else {
+            throw .unexpectedShape(path: imagesPath, expected: "images [N, rows, cols]", found: imageHeader.shape)
+        }
+        guard imageHeader.elementType == .uint8 else {
+            throw .unexpectedElementType(path: imagesPath, expected: .uint8, found: imageHeader.elementType)
         }
         let labelBytes = try IDX.fileContents(labelsPath)
         let labelHeader = try IDX.parseHeader(labelBytes, path: labelsPath)
-        guard labelHeader.shape.count == 1, labelHeader.elementType == .uint8 else {
-            throw .unexpectedShape(path: labelsPath, expected: "uint8 labels [N]", found: labelHeader.shape)
+        guard labelHeader.shape.count == 1 else {
+            throw .unexpectedShape(path: labelsPath, expected: "labels [N]", found: labelHeader.shape)
+        }
+        guard labelHeader.elementType == .uint8 else {
+            throw .unexpectedElementType(path: labelsPath, expected: .uint8, found: labelHeader.elementType)
         }
         guard imageHeader.shape[0] == labelHeader.shape[0] else {
             throw .countMismatch(imagesPath: imagesPath, images: imageHeader.shape[0],

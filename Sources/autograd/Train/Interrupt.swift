@@ -9,8 +9,12 @@ enum Interrupt {
     /// Whether a stop has been requested.
     static var isRequested: Bool { requested.load(ordering: .relaxed) }
 
-    /// Installs the handler.
+    /// Asks the loop to stop, as a first Ctrl-C does.
+    static func request() { requested.store(true, ordering: .relaxed) }
+
+    /// Installs the handler (and forgets any earlier request).
     static func install() {
+        requested.store(false, ordering: .relaxed)
         signal(SIGINT) { _ in
             if Interrupt.requested.exchange(true, ordering: .relaxed) { _exit(130) }
             let message = "\ninterrupt: stopping after this batch (Ctrl-C again to quit at once)\n"

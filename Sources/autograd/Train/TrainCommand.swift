@@ -16,64 +16,104 @@ struct TrainCommand: ParsableCommand {
             Example: autograd train --model cnn --epochs 3 --save cnn.safetensors --plot cnn.svg
             """)
 
+    /// The number of classes of every classifier (MNIST's digits, Fashion-MNIST's garments).
+    static let classes = 10
+    /// Examples per step unless `--batch-size` or a resumed checkpoint says otherwise.
+    static let defaultBatchSize = 128
+
     @OptionGroup var data: DataOptions
 
-    @Option(help: "The model: logreg, mlp, cnn or lstm.")
+    @Option(help: "The model: logreg, mlp, cnn or lstm (default: mlp, or the checkpoint's when resuming).")
     var model: ClassifierKind?
 
-    @Option(help: "Epochs to train in total (default: logreg 10, mlp 8, cnn 4, lstm 4).")
+    @Option(parsing: .unconditional, help: "Epochs to train in total (default: logreg 10, mlp 8, cnn 4, lstm 4).")
     var epochs: Int?
 
-    @Option(name: .customLong("batch-size"), help: "Examples per step.")
-    var batchSize = 128
+    @Option(name: .customLong("batch-size"), parsing: .unconditional, help: "Examples per step (default: \(defaultBatchSize)).")
+    var batchSize: Int?
 
     @Option(help: "Optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")) (default: sgd for logreg, adam otherwise).")
     var optimizer: OptimizerKind?
 
-    @Option(help: "Base learning rate (default: 0.1 for logreg with sgd, 0.05 for other models with sgd, 1e-3 for the adaptive optimizers), annealed on a cosine schedule.")
+    @Option(parsing: .unconditional, help: "Base learning rate (default: 0.1 for logreg with sgd, 0.05 for other models with sgd, 1e-3 for the adaptive optimizers), annealed on a cosine schedule.")
     var lr: Double?
 
-    @Option(name: .customLong("weight-decay"), help: "L2 weight decay.")
-    var weightDecay = 0.0
+    @Option(name: .customLong("weight-decay"), parsing: .unconditional, help: "L2 weight decay (default: 0; 0.01 with adamw).")
+    var weightDecay: Double?
 
-    @Flag(name: .customLong("constant-lr"), help: "Keep the learning rate constant instead of cosine annealing.")
-    var constantLearningRate = false
+    @Flag(name: .customLong("constant-lr"), inversion: .prefixedNo,
+          help: "Keep the learning rate constant instead of cosine annealing (default: anneal).")
+    var constantLearningRate: Bool?
 
-    @Option(help: "Seed of the initial weights, the shuffling and dropout.")
-    var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Seed of the initial weights, the shuffling and dropout: a non-negative integer (default: 0).")
+    var seed: Int?
 
-    @Option(help: "Threads for every kernel, matrix products included (default: the CPUs this process may run on).")
+    @Option(parsing: .unconditional, help: "Threads for every kernel, matrix products included (default: the CPUs this process may run on).")
     var threads: Int?
 
     @Option(help: "Save a checkpoint (.safetensors or .npz) here after every epoch.")
     var save: String?
 
-    @Option(help: "Resume from this checkpoint (model, weights, optimizer state and epoch).")
+    @Option(help: "Resume from this checkpoint: model, weights, optimizer state, position and settings (options given here override its settings).")
     var resume: String?
 
     @Option(help: "Write the training curves to this SVG file.")
     var plot: String?
 
-    @Option(name: .customLong("train-limit"), help: "Use only the first N training examples (quick runs).")
+    @Option(name: .customLong("train-limit"), parsing: .unconditional, help: "Use only the first N training examples (quick runs).")
     var trainLimit: Int?
 
     func validate() throws {
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
-        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
-        if let lr, !(lr > 0) { throw ValidationError("--lr must be positive, got \(lr)") }
-        if weightDecay < 0 { throw ValidationError("--weight-decay must not be negative, got \(weightDecay)") }
+        if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+        if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number, got \(lr)") }
+        if let weightDecay, !(weightDecay >= 0 && weightDecay.isFinite) {
+            throw ValidationError("--weight-decay must be a non-negative number, got \(weightDecay)")
+        }
+        if let seed, seed < 0 { throw ValidationError("--seed must be a non-negative integer, got \(seed)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         if let trainLimit, trainLimit < 1 { throw ValidationError("--train-limit must be at least 1, got \(trainLimit)") }
-        if let plot, !plot.lowercased().hasSuffix(".svg") { throw ValidationError("--plot writes SVG: give a path ending in .svg, got \(plot)") }
-        if let save, CheckpointFormat(path: save) == .npy {
-            throw ValidationError("--save needs a .safetensors or .npz path (a checkpoint holds several tensors), got \(save)")
+        if let plot {
+            guard plot.lowercased().hasSuffix(".svg") else { throw ValidationError("--plot writes SVG: give a path ending in .svg, got \(plot)") }
+            try checkWritableDirectory(of: plot, option: "--plot")
+        }
+        if let save {
+            let ext = (save as NSString).pathExtension.lowercased()
+            guard ext == "safetensors" || ext == "npz" else {
+                throw ValidationError("--save needs a path ending in .safetensors or .npz (a checkpoint holds several tensors), got \(save)")
+            }
+            try checkWritableDirectory(of: save, option: "--save")
+        }
+        if let resume, !FileManager.default.fileExists(atPath: resume) {
+            throw ValidationError("--resume: no file at \(resume)")
         }
     }
 
+    /// Fails now, not after an epoch, if `path`'s directory is missing or not writable.
+    private func checkWritableDirectory(of path: String, option: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ValidationError("\(option): the directory \(directory) does not exist")
+        }
+        guard FileManager.default.isWritableFile(atPath: directory) else {
+            throw ValidationError("\(option): the directory \(directory) is not writable")
+        }
+    }
+
+    /// The run's settings when not resuming: the options, else the defaults.
+    var freshSettings: TrainingSettings {
+        let model = self.model ?? .mlp
+        let optimizer = self.optimizer ?? model.defaultOptimizer
+        return TrainingSettings(
+            model: model, dataset: data.dataset ?? .mnist, epochs: epochs ?? model.defaultEpochs,
+            batchSize: batchSize ?? Self.defaultBatchSize, optimizer: optimizer,
+            learningRate: lr ?? model.defaultLearningRate(optimizer), weightDecay: weightDecay ?? 0,
+            cosine: !(constantLearningRate ?? false), seed: UInt64(seed ?? 0), trainLimit: trainLimit)
+    }
+
     func run() throws {
-        if let threads { Threading.count = threads }
-        let mnist = try data.load()
-        var session = try TrainingSession(command: self, data: mnist)
+        var session = try TrainingSession(command: self)
         try session.run()
     }
 }
@@ -81,74 +121,76 @@ struct TrainCommand: ParsableCommand {
 /// Everything about one training run: the configuration, the state, the history and the loop.
 struct TrainingSession {
     let classifier: Classifier
-    let dataset: DatasetKind
-    let epochs: Int
-    let batchSize: Int
-    let optimizerKind: OptimizerKind
-    let baseLearningRate: Double
-    let weightDecay: Double
-    let cosine: Bool
-    let seed: UInt64
+    let settings: TrainingSettings
+    let dataLabel: String
     let savePath: String?
     let plotPath: String?
     let trainImages: Tensor, trainLabels: Tensor, testImages: Tensor, testLabels: Tensor
     var parameters: [String: Tensor]
     var optimizer: any Optimizer
-    var firstEpoch = 1
+    /// Where the run starts (after a resumed checkpoint's position).
+    var start = TrainingPosition()
     var history = TrainingHistory()
+    /// Called after every batch with the epoch and the batch's 1-based index (tests use it to
+    /// interrupt a run at a chosen point).
+    var afterBatch: ((_ epoch: Int, _ batch: Int) -> Void)?
 
-    init(command c: TrainCommand, data: MNIST) throws {
-        var kind = c.model
-        var checkpoint: Checkpoint?
-        if let path = c.resume {
-            let loaded = try Checkpoint(contentsOf: path)
-            guard let saved = loaded.metadata["model"].flatMap(ClassifierKind.init(rawValue:)) else {
-                throw ValidationError("\(path) is not a checkpoint written by `autograd train` (no model in its metadata)")
-            }
-            if let kind, kind != saved { throw ValidationError("--model \(kind.rawValue) does not match the checkpoint's model \(saved.rawValue)") }
-            kind = saved
-            checkpoint = loaded
+    init(command c: TrainCommand) throws {
+        if let threads = c.threads { Threading.count = threads }
+        let resumed = try c.resume.map { try TrainingCheckpoint(path: $0) }
+        if let resumed, let model = c.model, model != resumed.model {
+            throw TrainingError("--model \(model.rawValue) does not match the checkpoint's model \(resumed.model.rawValue)")
         }
-        let model = kind ?? .mlp
-        classifier = Classifier(kind: model, imageShape: data.train.imageShape)
-        dataset = c.data.dataset
-        epochs = c.epochs ?? [ClassifierKind.logreg: 10, .mlp: 8, .cnn: 4, .lstm: 4][model]!
-        batchSize = c.batchSize
-        optimizerKind = c.optimizer ?? checkpoint?.metadata["optimizer"].flatMap(OptimizerKind.init(rawValue:)) ?? model.defaultOptimizer
-        baseLearningRate = c.lr ?? checkpoint?.metadata["lr"].flatMap(Double.init) ?? (optimizerKind == .sgd || optimizerKind == .momentum || optimizerKind == .nesterov ? (model == .logreg ? 0.1 : 0.05) : 1e-3)
-        weightDecay = c.weightDecay
-        cosine = !c.constantLearningRate
-        seed = c.seed
+        let settings = resumed?.settings(overriddenBy: c) ?? c.freshSettings
+        self.settings = settings
+        let data = try c.data.load(settings.dataset)
+        dataLabel = c.data.dataDirectory.map { "data in \($0)" } ?? settings.dataset.rawValue
+        classifier = Classifier(kind: settings.model, imageShape: data.train.imageShape)
         savePath = c.save
         plotPath = c.plot
-        let limit = Swift.min(c.trainLimit ?? data.train.count, data.train.count)
+        let limit = Swift.min(settings.trainLimit ?? data.train.count, data.train.count)
         trainImages = normalizedImages(data.train.images.slice(axis: 0, 0, limit))
         trainLabels = data.train.labels.slice(axis: 0, 0, limit)
         testImages = normalizedImages(data.test.images)
         testLabels = data.test.labels
-        parameters = classifier.initialParameters(classes: 10, seed: seed)
-        optimizer = optimizerKind.make(learningRate: baseLearningRate, weightDecay: weightDecay)
-        if let checkpoint {
-            parameters = try checkpoint.restore(parameters, prefix: "model")
-            var state: [String: Tensor] = [:]
-            for (k, v) in checkpoint.tensors where k.hasPrefix("optimizer.") { state[String(k.dropFirst("optimizer.".count))] = v }
-            do { try optimizer.loadState(state, for: parameters) } catch {
-                throw ValidationError("\(c.resume!): \(error) (was it saved with another --optimizer?)")
-            }
-            firstEpoch = (checkpoint.metadata["epoch"].flatMap(Int.init) ?? 0) + 1
-            history = TrainingHistory(json: checkpoint.metadata["history"] ?? "")
-            print("resumed from \(c.resume!): \(model.rawValue) after epoch \(firstEpoch - 1)")
+        parameters = classifier.initialParameters(classes: TrainCommand.classes, seed: settings.seed)
+        optimizer = settings.optimizer.make(learningRate: settings.learningRate, weightDecay: settings.weightDecay)
+        guard let resumed else { return }
+        parameters = try resumed.parameters(for: classifier, requireFinite: true)
+        var state: [String: Tensor] = [:]
+        for (k, v) in resumed.checkpoint.tensors where k.hasPrefix("optimizer.") { state[String(k.dropFirst("optimizer.".count))] = v }
+        do { try optimizer.loadState(state, for: parameters) } catch {
+            throw TrainingError("\(resumed.path): its optimizer state does not fit \(settings.optimizer.rawValue) "
+                                + "(was it saved with another --optimizer?): \(error)")
         }
+        start = resumed.position
+        if start.batchesIntoEpoch > 0 {
+            // Mid-epoch, the rest of the epoch's shuffled batches depend on these settings.
+            let saved = resumed.settings(overriddenBy: nil)
+            for (option, changed) in [("--batch-size", saved.batchSize != settings.batchSize), ("--seed", saved.seed != settings.seed),
+                                      ("--train-limit", saved.trainLimit != settings.trainLimit)] where changed {
+                throw TrainingError("\(resumed.path) stopped in the middle of epoch \(start.completedEpochs + 1); "
+                                    + "\(option) must stay as it was to continue that epoch")
+            }
+            guard start.batchesIntoEpoch <= batchesPerEpoch else {
+                throw TrainingError("\(resumed.path): metadata \"batch\" is \(start.batchesIntoEpoch), but an epoch has \(batchesPerEpoch) batches")
+            }
+        }
+        history = TrainingHistory(json: resumed.metadata["history"] ?? "")
+        let partial = start.batchesIntoEpoch > 0 ? " and \(start.batchesIntoEpoch) of \(batchesPerEpoch) batches of epoch \(start.completedEpochs + 1)" : ""
+        print("resumed from \(resumed.path): \(settings.model.rawValue) after epoch \(start.completedEpochs)\(partial)")
     }
 
-    var batchesPerEpoch: Int { (trainImages.shape[0] + batchSize - 1) / batchSize }
+    var batchesPerEpoch: Int { (trainImages.shape[0] + settings.batchSize - 1) / settings.batchSize }
 
     mutating func run() throws {
-        print("autograd train: \(dataset.rawValue), \(classifier.kind.rawValue) (\(classifier.kind.summary)), "
-              + "\(trainImages.shape[0]) training / \(testImages.shape[0]) test images, epochs \(epochs), batch \(batchSize), "
-              + "\(optimizerKind.rawValue) lr \(baseLearningRate)\(cosine ? " (cosine)" : ""), seed \(seed), threads \(Threading.count)")
-        guard firstEpoch <= epochs else {
-            print("nothing to do: the checkpoint already has \(firstEpoch - 1) epochs (ask for more with --epochs)")
+        let s = settings
+        print("autograd train: \(dataLabel), \(classifier.kind.rawValue) (\(classifier.kind.summary)), "
+              + "\(trainImages.shape[0]) training / \(testImages.shape[0]) test images, epochs \(s.epochs), batch \(s.batchSize), "
+              + "\(s.optimizer.rawValue) lr \(s.learningRate)\(s.cosine ? " (cosine)" : "")"
+              + "\(s.weightDecay > 0 ? ", weight decay \(s.weightDecay)" : ""), seed \(s.seed), threads \(Threading.count)")
+        guard start.completedEpochs < s.epochs else {
+            print("nothing to do: the checkpoint already has \(start.completedEpochs) epochs (ask for more with --epochs)")
             return
         }
         Interrupt.install()
@@ -157,37 +199,39 @@ struct TrainingSession {
             let logits = classifier.logits(p, x, training: true, dropoutSeed: target.seed)
             return (crossEntropy(logits: logits, labels: target.labels), logits)
         })
-        let totalSteps = epochs * batchesPerEpoch
+        let totalSteps = s.epochs * batchesPerEpoch
         let started = Date()
+        var position = start
         var interrupted = false
-        var completedEpoch = firstEpoch - 1
-        epochLoop: for epoch in firstEpoch...epochs {
-            let epochStart = Date()
+        epochLoop: for epoch in (start.completedEpochs + 1)...s.epochs {
+            let epochStart = Date().addingTimeInterval(-position.seconds)
             var progress = ProgressReporter(batchesPerEpoch: batchesPerEpoch)
-            var seen = 0, correct = 0, lossSum = 0.0
-            let batches = Batches(inputs: trainImages, labels: trainLabels, batchSize: batchSize, seed: seed, epoch: epoch - 1)
-            for (b, (x, y)) in batches.enumerated() {
+            let batches = Batches(inputs: trainImages, labels: trainLabels, batchSize: s.batchSize, seed: s.seed, epoch: epoch - 1)
+            for (b, (x, y)) in batches.enumerated().dropFirst(position.batchesIntoEpoch) {
                 let globalStep = (epoch - 1) * batchesPerEpoch + b
-                if cosine {
-                    optimizer.learningRate = baseLearningRate * 0.5 * (1 + Foundation.cos(Double.pi * Double(globalStep) / Double(totalSteps)))
+                if s.cosine {
+                    optimizer.learningRate = s.learningRate * 0.5 * (1 + Foundation.cos(Double.pi * Double(globalStep) / Double(totalSteps)))
                 }
-                let (loss, gradient, logits) = step(parameters, x, (y, SplitMix64.draw(seed: seed ^ 0xD409, index: UInt64(globalStep))))
-                optimizer.update(&parameters, along: gradient)
-                let n = y.count
+                let (loss, gradient, logits) = step(parameters, x, (y, SplitMix64.draw(seed: s.seed ^ 0xD409, index: UInt64(globalStep))))
                 let lossValue = loss.item(as: Double.self)
                 guard lossValue.isFinite else {
-                    throw ValidationError("training diverged at epoch \(epoch), batch \(b + 1): loss is \(lossValue); try a smaller --lr")
+                    throw TrainingError("training diverged at epoch \(epoch), batch \(b + 1): loss is \(lossValue); try a smaller --lr")
                 }
-                lossSum += lossValue * Double(n)
-                correct += countCorrect(logits, y)
-                seen += n
+                optimizer.update(&parameters, along: gradient)
+                let n = y.count
+                position.lossSum += lossValue * Double(n)
+                position.correct += countCorrect(logits, y)
+                position.seen += n
+                position.batchesIntoEpoch = b + 1
                 let elapsed = Date().timeIntervalSince(epochStart)
-                progress.update(epoch: epoch, epochs: epochs, batch: b + 1, batches: batchesPerEpoch,
-                                loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen),
-                                examplesPerSecond: Double(seen) / Swift.max(elapsed, 1e-9), epochElapsed: elapsed)
+                position.seconds = elapsed
+                progress.update(epoch: epoch, epochs: s.epochs, batch: b + 1, batches: batchesPerEpoch,
+                                loss: position.lossSum / Double(position.seen), accuracy: Double(position.correct) / Double(position.seen),
+                                examplesPerSecond: Double(position.seen) / Swift.max(elapsed, 1e-9), epochElapsed: elapsed)
                 if (b + 1) % Swift.max(1, batchesPerEpoch / 20) == 0 || b + 1 == batchesPerEpoch {
-                    history.trainLoss.append((Double(epoch - 1) + Double(b + 1) / Double(batchesPerEpoch), lossSum / Double(seen)))
+                    history.trainLoss.append((Double(epoch - 1) + Double(b + 1) / Double(batchesPerEpoch), position.lossSum / Double(position.seen)))
                 }
+                afterBatch?(epoch, b + 1)
                 if Interrupt.isRequested {
                     interrupted = true
                     if progress.interactive { print() }
@@ -196,39 +240,44 @@ struct TrainingSession {
             }
             let seconds = Date().timeIntervalSince(epochStart)
             let test = evaluate(classifier, parameters, testImages, testLabels)
-            history.epochs.append(.init(epoch: epoch, trainLoss: lossSum / Double(seen), trainAccuracy: Double(correct) / Double(seen),
+            let trainLoss = position.lossSum / Double(position.seen), trainAccuracy = Double(position.correct) / Double(position.seen)
+            history.epochs.append(.init(epoch: epoch, trainLoss: trainLoss, trainAccuracy: trainAccuracy,
                                         testAccuracy: test.accuracy, seconds: seconds))
-            completedEpoch = epoch
+            position = TrainingPosition(completedEpochs: epoch)
             print(String(format: "epoch %d/%d: train loss %.4f, train acc %.2f%%, test acc %.2f%% (%d/%d), %.1f s, %@ ex/s",
-                         epoch, epochs, lossSum / Double(seen), 100 * Double(correct) / Double(seen), 100 * test.accuracy,
-                         test.correct, test.count, seconds, groupedInteger(Double(seen) / seconds)))
-            if let savePath { try saveCheckpoint(to: savePath, epoch: epoch) }
-            if let plotPath { try history.writeChart(to: plotPath, title: "\(dataset.rawValue) \(classifier.kind.rawValue)") }
+                         epoch, s.epochs, trainLoss, 100 * trainAccuracy, 100 * test.accuracy,
+                         test.correct, test.count, seconds, groupedInteger(Double(trainImages.shape[0]) / seconds)))
+            if let savePath { try saveCheckpoint(to: savePath, position) }
+            if let plotPath { try writeChart(to: plotPath) }
         }
         let total = Date().timeIntervalSince(started)
         if interrupted {
             let path = savePath ?? "autograd-\(classifier.kind.rawValue)-interrupted.safetensors"
-            try saveCheckpoint(to: path, epoch: completedEpoch, interrupted: true)
-            if let plotPath { try history.writeChart(to: plotPath, title: "\(dataset.rawValue) \(classifier.kind.rawValue)") }
-            print("interrupted during epoch \(completedEpoch + 1) after \(String(format: "%.1f", total)) s; saved \(path) "
-                  + "(resume with --resume \(path); the interrupted epoch restarts)")
+            try saveCheckpoint(to: path, position, interrupted: true)
+            if let plotPath { try writeChart(to: plotPath) }
+            print("interrupted in epoch \(position.completedEpochs + 1) after batch \(position.batchesIntoEpoch) of \(batchesPerEpoch), "
+                  + "\(String(format: "%.1f", total)) s; saved \(path) (--resume \(path) continues from that batch)")
             throw ExitCode(130)
         }
         let final = history.epochs.last!
-        print(String(format: "done: test accuracy %.2f%% after %d epochs, %.1f s of training", 100 * final.testAccuracy, epochs, total)
+        print(String(format: "done: test accuracy %.2f%% after %d epoch%@, %.1f s of training", 100 * final.testAccuracy, s.epochs,
+                     s.epochs == 1 ? "" : "s", total)
               + (savePath.map { "; checkpoint \($0)" } ?? "") + (plotPath.map { "; chart \($0)" } ?? ""))
     }
 
-    /// Writes parameters, optimizer state and the run's metadata.
-    func saveCheckpoint(to path: String, epoch: Int, interrupted: Bool = false) throws {
-        var checkpoint = try Checkpoint(parameters, prefix: "model", metadata: [
-            "format": "swift-autograd train v1", "model": classifier.kind.rawValue, "dataset": dataset.rawValue,
-            "epoch": "\(epoch)", "optimizer": optimizerKind.rawValue, "lr": "\(baseLearningRate)",
-            "batch_size": "\(batchSize)", "seed": "\(seed)", "history": history.json,
-            "interrupted": interrupted ? "true" : "false",
-        ])
-        for (k, v) in optimizer.state { checkpoint.tensors["optimizer." + k] = v }
-        try checkpoint.write(to: path)
+    /// Writes parameters, optimizer state, settings, position and history.
+    func saveCheckpoint(to path: String, _ position: TrainingPosition, interrupted: Bool = false) throws {
+        try TrainingCheckpoint.write(to: path, parameters: parameters, optimizer: optimizer, settings: settings,
+                                     imageShape: classifier.imageShape, position: position, history: history, interrupted: interrupted)
+    }
+
+    /// Writes the curves so far as an SVG chart.
+    func writeChart(to path: String) throws {
+        do {
+            try history.writeChart(to: path, title: "\(dataLabel) \(classifier.kind.rawValue)")
+        } catch {
+            throw TrainingError("--plot \(path): cannot write the chart: \(error.localizedDescription)")
+        }
     }
 }
 

@@ -29,16 +29,47 @@ enum DatasetKind: String, CaseIterable, ExpressibleByArgument, Sendable {
 
 /// Options shared by `train` and `eval`: where the data is.
 struct DataOptions: ParsableArguments {
-    @Option(help: "Dataset: mnist (shipped in Data/mnist) or fashion-mnist (Debian's dataset-fashion-mnist package).")
-    var dataset: DatasetKind = .mnist
+    @Option(help: "Dataset: mnist (shipped in Data/mnist) or fashion-mnist (Debian's dataset-fashion-mnist package). Default: the checkpoint's when resuming or evaluating, else mnist.")
+    var dataset: DatasetKind?
 
     @Option(name: .customLong("data-dir"), help: "A directory of the four IDX files (gzipped or not), instead of the default location.")
     var dataDirectory: String?
 
-    /// Loads the dataset, normalising pixels to zero mean and unit variance (MNIST's statistics).
-    func load() throws -> MNIST {
-        let directory = try dataDirectory ?? MNIST.defaultDirectory(for: dataset.mnistDataset)
-        return try MNIST(directory: directory)
+    /// The directory to read `dataset` from: `--data-dir`, or the dataset's default location.
+    func directory(for dataset: DatasetKind) throws -> String {
+        if let dataDirectory { return dataDirectory }
+        do {
+            return try MNIST.defaultDirectory(for: dataset.mnistDataset)
+        } catch let .dataDirectoryNotFound(name, searched) {
+            let install = dataset == .fashionMNIST ? "install it with `apt-get install dataset-fashion-mnist`, or " : ""
+            throw TrainingError("\(name) data not found (looked in \(searched.joined(separator: ", "))); "
+                                + "\(install)pass --data-dir DIR, a directory of the four IDX files")
+        }
+    }
+
+    /// Loads both splits of `dataset` and checks that every label names one of the classifier's
+    /// classes.
+    func load(_ dataset: DatasetKind) throws -> MNIST {
+        let data = try MNIST(directory: directory(for: dataset))
+        try checkLabels(data.train, "training", in: data.directory)
+        try checkLabels(data.test, "test", in: data.directory)
+        return data
+    }
+
+    /// Loads the test split of `dataset` alone (evaluation needs no training files).
+    func loadTest(_ dataset: DatasetKind) throws -> MNIST.Split {
+        let directory = try directory(for: dataset)
+        let test = try MNIST.Split(reading: .test, from: directory)
+        try checkLabels(test, "test", in: directory)
+        return test
+    }
+
+    private func checkLabels(_ split: MNIST.Split, _ name: String, in directory: String) throws {
+        let labels = split.labels.scalars(as: Int.self)
+        if let i = labels.firstIndex(where: { !(0..<TrainCommand.classes).contains($0) }) {
+            throw TrainingError("\(directory): \(name) label \(labels[i]) (example \(i)) is outside 0…\(TrainCommand.classes - 1); "
+                                + "the classifiers of `autograd train` have \(TrainCommand.classes) classes")
+        }
     }
 }
 
