@@ -86,4 +86,24 @@ struct MisuseTests {
         }
         #expect(Self.stderr(r).contains("scalar: tensor of shape [3] has 3 elements, not 1"))
     }
+
+    @Test func optimizerHyperParametersMustBeNonNegative() async {
+        let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = AdaMax(epsilon: -1)
+        }
+        #expect(Self.stderr(r).contains("AdaMax: epsilon must be non-negative, got -1.0"))
+        let r2 = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Rprop(learningRate: -0.1)
+        }
+        #expect(Self.stderr(r2).contains("Rprop: learningRate must be non-negative, got -0.1"))
+    }
+
+    @Test func parameterLeavesWithOneNameCannotShareOptimizerState() async {
+        let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            var p: [String: [String: Tensor]] = ["a": ["b.c": Tensor([1.0])], "a.b": ["c": Tensor([2.0])]]
+            var adam = Adam()
+            adam.update(&p, along: p)
+        }
+        #expect(Self.stderr(r).contains("Adam: parameter leaves have duplicate names [\"a.b.c\"]"))
+    }
 }

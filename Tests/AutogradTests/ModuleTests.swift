@@ -401,6 +401,30 @@ struct ModuleTests {
         #expect(reloaded.state.count == adam.state.count)
     }
 
+    @Test func frozenLeavesOfAnyTreeAreConstantsForDifferentiation() throws {
+        // A plain struct with a Frozen tensor, read directly (no stopGradient in the function):
+        // its gradient is zero, so clipping, L-BFGS and addGradient leave it alone (PyTorch's
+        // requires_grad=False).
+        struct S: ParameterTree { var w: Tensor; var b: Frozen<Tensor> }
+        let start = S(w: Tensor([0.5, -1.0]), b: Frozen(Tensor([0.2, -0.4])))
+        let f = { (s: S) in (square(s.w - s.b.wrapped) + sin(3 * s.b.wrapped)).sum() }
+        let g = grad(f)(start)
+        #expect(g.b.wrapped.doubles == [0, 0])
+        #expect(g.w.doubles == (start.w - start.b.wrapped).doubles.map { 2 * $0 })
+        var clipped = g
+        #expect(abs(clipByGlobalNorm(&clipped, maxNorm: 100) - globalNorm(g.w)) < 1e-15)
+        let solved = LBFGS().minimize(f, from: start).x
+        #expect(solved.b.wrapped.doubles == start.b.wrapped.doubles)
+        #expect(abs(solved.w.doubles[0] - 0.2) < 1e-6 && abs(solved.w.doubles[1] + 0.4) < 1e-6)
+        var stepped = start
+        addGradient(of: f, scaledBy: -0.1, to: &stepped)
+        #expect(stepped.b.wrapped.doubles == start.b.wrapped.doubles)
+        #expect(stepped.w.doubles == (start.w - 0.1 * g.w).doubles)
+        // Second order through a frozen leaf: still a constant.
+        let h = grad { (s: S) in (grad(f)(s).w * s.w).sum() }(start)
+        #expect(h.b.wrapped.doubles == [0, 0] && h.w.doubles == (4 * start.w - 2 * start.b.wrapped).doubles)
+    }
+
     @Test func frozenParametersRoundTripThroughCheckpoints() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("models-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -137,7 +137,7 @@ struct OptimizerTests {
         var x = start
         for _ in 0..<10 { first.update(&x, along: grad(rosenbrock)(x)) }
         let saved = first.state
-        #expect(Set(saved.keys) == ["step", "m", "v", "vmax"])
+        #expect(Set(saved.keys) == ["step", "m", "v", "vmax"])  // a single-tensor tree: unnamed leaf
         #expect(saved["step"]!.scalar == 10)
         var second = reference.make()
         try second.loadState(saved, for: x)
@@ -154,7 +154,7 @@ struct OptimizerTests {
         var p = params
         opt.update(&p, along: p)
         let good = opt.state
-        #expect(Set(good.keys) == ["step", "m.W.0", "v.W.0", "m.b.0", "v.b.0"])
+        #expect(Set(good.keys) == ["step.W.0", "step.b.0", "m.W.0", "v.W.0", "m.b.0", "v.b.0"])
         var missing = good
         missing["v.b.0"] = nil
         #expect(throws: OptimizerStateError.missingKey("v.b.0")) {
@@ -176,7 +176,44 @@ struct OptimizerTests {
         #expect(OptimizerStateError.missingKey("v.b.0").description == "optimizer state: missing key \"v.b.0\"")
         var restored = Adam()
         #expect(throws: Never.self) { try restored.loadState(good, for: params) }
-        #expect(restored.state["step"]!.scalar == 1)
+        #expect(restored.state["step.W.0"]!.scalar == 1)
+        // A tree-wide "step" saved by earlier versions is given to every leaf.
+        var legacy = good
+        legacy["step.W.0"] = nil
+        legacy["step.b.0"] = nil
+        legacy["step"] = Tensor(7.0)
+        var upgraded = Adam()
+        #expect(throws: Never.self) { try upgraded.loadState(legacy, for: params) }
+        #expect(upgraded.state["step.W.0"]!.scalar == 7 && upgraded.state["step.b.0"]!.scalar == 7 && upgraded.state["step"] == nil)
+    }
+
+    @Test("each leaf counts its own steps, so a leaf that joins later gets a first step's bias correction (as in PyTorch)")
+    func perLeafStepCounts() {
+        // torch.optim.Adam, lr 0.05: a parameter's first step moves it by lr·g/(|g| + ε) ≈ 0.05,
+        // whenever that first step comes.
+        var adam = Adam(learningRate: 0.05)
+        var p: [String: Tensor] = ["a": Tensor([1.0])]
+        for _ in 0..<10 { adam.update(&p, along: ["a": Tensor([1.0])]) }
+        p["c"] = Tensor([0.0])
+        adam.update(&p, along: ["a": Tensor([1.0]), "c": Tensor([1.0])])
+        #expect(abs(p["c"]!.scalar + 0.05 / (1 + 1e-8)) < 1e-15)
+        #expect(adam.state["step.a"]!.scalar == 11 && adam.state["step.c"]!.scalar == 1)
+        // The same for AdaMax (first step lr·g/(|g| + ε)), AdaGrad (lr·g/(√g² + ε)) and averaged SGD (lr·g).
+        var adamax = AdaMax(learningRate: 0.05), adagrad = AdaGrad(learningRate: 0.05, learningRateDecay: 0.1)
+        var asgd = AveragedSGD(learningRate: 0.05, decay: 0.5)
+        var q1: [String: Tensor] = ["a": Tensor([1.0])], q2 = q1, q3 = q1
+        for _ in 0..<10 {
+            adamax.update(&q1, along: ["a": Tensor([1.0])])
+            adagrad.update(&q2, along: ["a": Tensor([1.0])])
+            asgd.update(&q3, along: ["a": Tensor([1.0])])
+        }
+        q1["c"] = Tensor([0.0]); q2["c"] = Tensor([0.0]); q3["c"] = Tensor([0.0])
+        adamax.update(&q1, along: ["a": Tensor([1.0]), "c": Tensor([1.0])])
+        adagrad.update(&q2, along: ["a": Tensor([1.0]), "c": Tensor([1.0])])
+        asgd.update(&q3, along: ["a": Tensor([1.0]), "c": Tensor([1.0])])
+        #expect(abs(q1["c"]!.scalar + 0.05 / (1 + 1e-8)) < 1e-15)
+        #expect(abs(q2["c"]!.scalar + 0.05 / (1 + 1e-10)) < 1e-15)
+        #expect(q3["c"]!.scalar == -0.05)
     }
 
     @Test("float32 parameters: Adam stays within float32 rounding of the float64 reference")

@@ -50,11 +50,13 @@ func addScaledGradient<P: ParameterTree>(to params: inout P, scale: Double, of f
     var traced = params
     var inputs: [Int] = []
     traverse { (traced, inputs) = trace.markInputs(of: params, op: op) }
-    // The inputs are the trace's first nodes, in order: the sinks are nodes 0..<n.
-    assert(inputs == Array(inputs.indices), "the inputs of a fresh trace are its first nodes")
-    let targets = inputs.map { trace.nodes[$0].primal }
+    // The inputs (all leaves but frozen ones) are the trace's first nodes, in order: the sinks are
+    // nodes 0..<n.
+    let sinks = inputs.filter { $0 >= 0 }
+    assert(sinks == Array(sinks.indices), "the inputs of a fresh trace are its first nodes")
+    let targets = sinks.map { trace.nodes[$0].primal }
     if inPlace {
-        trace.sinkCount = inputs.count
+        trace.sinkCount = sinks.count
         trace.sinkMemory = targets.map { $0.buffer.layout.pointee.base }
     }
     let out = f(traced)
@@ -66,7 +68,7 @@ func addScaledGradient<P: ParameterTree>(to params: inout P, scale: Double, of f
         var k = 0
         traverse {
             params.updateTensors { leaf in
-                if let g = cotangents[inputs[k]] { leaf.addProduct(scale, g) }
+                if inputs[k] >= 0, let g = cotangents[inputs[k]] { leaf.addProduct(scale, g) }
                 k += 1
             }
         }
@@ -75,10 +77,10 @@ func addScaledGradient<P: ParameterTree>(to params: inout P, scale: Double, of f
     // Nothing handed out or still to be read may share a parameter's memory once it changes.
     func isSink(_ t: Tensor) -> Bool { trace.sinkMemory.contains(t.buffer.layout.pointee.base) }
     if isSink(value) { value = Kernels.copyToContiguous(value) }
-    for k in inputs.indices {
+    for k in sinks.indices {
         if let g = cotangents[k], isSink(g) { cotangents[k] = Kernels.copyToContiguous(g) }
     }
-    for k in inputs.indices {
+    for k in sinks.indices {
         if let g = cotangents[k] { Kernels.addProductInPlace(targets[k], scale, g) }
     }
     for entry in trace.deferred {

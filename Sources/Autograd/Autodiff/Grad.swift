@@ -16,10 +16,16 @@ func reverseDifferentiate<P: ParameterTree, Aux>(_ x: P, _ f: (P) -> (Tensor, Au
 
 extension Trace {
     /// `x` with every leaf recorded as an input of this trace, and the leaves' node indices.
+    /// Wraps `x`'s leaves as this trace's inputs; returns the traced tree and each leaf's node
+    /// index (−1 for a frozen leaf, left a constant).
     func markInputs<P: ParameterTree>(of x: P, op: String) -> (P, [Int]) {
         var inputs: [Int] = []
         var traced = x
         traced.updateTensors { leaf in
+            if ParameterTraversal.insideFrozen {
+                inputs.append(-1)
+                return
+            }
             require(leaf.dtype.isFloatingPoint, "\(op): can only differentiate with respect to floating-point tensors, got \(leaf.dtype) of shape \(leaf.shape)")
             leaf = makeInput(leaf)
             inputs.append(leaf.node!.index)
@@ -34,7 +40,7 @@ extension ParameterTree {
         var k = 0
         return mapTensors { leaf in
             defer { k += 1 }
-            return cotangents[inputs[k]] ?? Tensor.zeros(like: leaf.primalData)
+            return (inputs[k] >= 0 ? cotangents[inputs[k]] : nil) ?? Tensor.zeros(like: leaf.primalData)
         }
     }
 }

@@ -147,12 +147,27 @@ private let fieldCache = Mutex<[ObjectIdentifier: Any]>([:])
 /// checkpoints, ``ParameterTree/tensors``); inside ``trainable(_:)`` — which optimizers use — the
 /// leaves of frozen subtrees (`Frozen`, a batch norm's running statistics) are skipped, so an
 /// optimizer never changes them nor keeps state for them.
+///
+/// A tree visits its frozen leaves inside ``visitingFrozen(_:)``; differentiation (`grad`,
+/// `valueAndGrad`, `vjp`, ``addGradient(of:scaledBy:to:)``) then treats them as constants, so
+/// their gradient is zero however the function uses them.
 public enum ParameterTraversal {
     /// Whether the current traversal skips frozen leaves.
     @TaskLocal public static var trainableOnly = false
 
+    /// Whether the leaves being visited are frozen (set by ``visitingFrozen(_:)``).
+    @TaskLocal public static var insideFrozen = false
+
     /// Runs `body` with frozen leaves hidden from every traversal it makes.
     public static func trainable<R>(_ body: () throws -> R) rethrows -> R {
         try $trainableOnly.withValue(true) { try body() }
+    }
+
+    /// Visits frozen leaves: nothing inside ``trainable(_:)``; otherwise `body`, with
+    /// ``insideFrozen`` set. A ``ParameterTree`` implementation calls it around the traversal of
+    /// leaves that are constants for training.
+    public static func visitingFrozen(_ body: () -> Void) {
+        if trainableOnly { return }
+        $insideFrozen.withValue(true) { body() }
     }
 }

@@ -319,9 +319,10 @@ public struct BatchNorm: Module {
         }
         weight?.updateTensors(body)
         bias?.updateTensors(body)
-        if ParameterTraversal.trainableOnly { return }
-        body(&runningMean)
-        body(&runningVariance)
+        ParameterTraversal.visitingFrozen {
+            body(&runningMean)
+            body(&runningVariance)
+        }
     }
 
     /// Names `weight`, `bias`, `runningMean`, `runningVariance` (the statistics hidden from optimizers).
@@ -329,9 +330,10 @@ public struct BatchNorm: Module {
         func name(_ n: String) -> String { prefix.isEmpty ? n : prefix + "." + n }
         if let weight { body(name("weight"), weight) }
         if let bias { body(name("bias"), bias) }
-        if ParameterTraversal.trainableOnly { return }
-        body(name("runningMean"), runningMean)
-        body(name("runningVariance"), runningVariance)
+        ParameterTraversal.visitingFrozen {
+            body(name("runningMean"), runningMean)
+            body(name("runningVariance"), runningVariance)
+        }
     }
 }
 

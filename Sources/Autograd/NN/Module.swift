@@ -67,8 +67,9 @@ extension Module {
 
 // MARK: - Freezing
 
-/// A subtree whose tensors are constants for training: they get no gradient (a frozen module's
-/// forward pass uses them through `stopGradient`, so their gradient is zero) and
+/// A subtree whose tensors are constants for training: they get no gradient (`grad` does not
+/// trace them, so their gradient is zero however the function uses them; a frozen module's
+/// forward pass also applies them through `stopGradient`) and
 /// optimizers neither change them nor keep state for them (optimizers traverse parameter trees
 /// inside ``ParameterTraversal/trainable(_:)``, which hides frozen leaves), but they are ordinary
 /// leaves everywhere else: saved and restored by ``Checkpoint`` under the same names as unfrozen
@@ -82,7 +83,7 @@ extension Module {
 /// ```
 ///
 /// The minimisers that work on the whole tree as one vector (``LBFGS``, ``ConjugateGradient``,
-/// FISTA, ``CMAES``) see frozen leaves as ordinary coordinates with a zero gradient: L-BFGS and
+/// FISTA, ``CMAES``) see frozen leaves as coordinates with a zero gradient: L-BFGS and
 /// conjugate gradients leave them unchanged, but FISTA's proximal step and CMA-ES (which uses no
 /// gradient) move them — with those, close over the frozen part instead of passing it.
 public struct Frozen<Wrapped: ParameterTree>: ParameterTree {
@@ -94,15 +95,13 @@ public struct Frozen<Wrapped: ParameterTree>: ParameterTree {
 
     /// The wrapped leaves, except inside ``ParameterTraversal/trainable(_:)`` (optimizers).
     public mutating func updateTensors(_ body: (inout Tensor) -> Void) {
-        if ParameterTraversal.trainableOnly { return }
-        wrapped.updateTensors(body)
+        ParameterTraversal.visitingFrozen { wrapped.updateTensors(body) }
     }
 
     /// The wrapped leaves under the wrapped names (no extra name component), except inside
     /// ``ParameterTraversal/trainable(_:)``.
     public func forEachNamedTensor(prefix: String, _ body: (String, Tensor) -> Void) {
-        if ParameterTraversal.trainableOnly { return }
-        wrapped.forEachNamedTensor(prefix: prefix, body)
+        ParameterTraversal.visitingFrozen { wrapped.forEachNamedTensor(prefix: prefix, body) }
     }
 }
 

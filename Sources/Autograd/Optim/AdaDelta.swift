@@ -19,6 +19,7 @@ public struct AdaDelta: Optimizer {
 
     /// An AdaDelta optimizer; the defaults are PyTorch's.
     public init(learningRate: Double = 1.0, rho: Double = 0.9, epsilon: Double = 1e-6, weightDecay: Double = 0) {
+        requireNonNegative("AdaDelta", ["learningRate": learningRate, "epsilon": epsilon, "weightDecay": weightDecay])
         require((0...1).contains(rho), "AdaDelta: rho must be in [0, 1], got \(rho)")
         self.learningRate = learningRate
         self.rho = rho

@@ -3,7 +3,7 @@
 ///     t ← t + 1;  η ← lr / (1 + (t − 1)·lrDecay);  g ← g + λ·θ
 ///     s ← s + g²;   θ ← θ − η · g / (√s + ε)
 ///
-/// State: `"step"`, `"sum.<leaf>"` (starting at `initialAccumulatorValue`).
+/// State: `"step.<leaf>"`, `"sum.<leaf>"` (starting at `initialAccumulatorValue`).
 public struct AdaGrad: Optimizer {
     /// The learning rate (default 1e-2).
     public var learningRate: Double
@@ -21,6 +21,7 @@ public struct AdaGrad: Optimizer {
     /// An AdaGrad optimizer; the defaults are PyTorch's.
     public init(learningRate: Double = 1e-2, learningRateDecay: Double = 0, weightDecay: Double = 0,
                 initialAccumulatorValue: Double = 0, epsilon: Double = 1e-10) {
+        requireNonNegative("AdaGrad", ["learningRate": learningRate, "epsilon": epsilon, "weightDecay": weightDecay])
         require(learningRate >= 0 && learningRateDecay >= 0 && initialAccumulatorValue >= 0,
                 "AdaGrad: invalid learning rate \(learningRate), decay \(learningRateDecay) or initial accumulator \(initialAccumulatorValue)")
         self.learningRate = learningRate
@@ -32,15 +33,15 @@ public struct AdaGrad: Optimizer {
 
     /// `["sum"]`.
     public var slotNames: [String] { ["sum"] }
-    /// `["step"]`.
-    public var scalarStateNames: [String] { ["step"] }
+    /// None.
+    public var scalarStateNames: [String] { [] }
+    /// `["step"]`: each leaf's step count t.
+    public var leafScalarNames: [String] { ["step"] }
 
     /// One AdaGrad step.
     public mutating func update<P: ParameterTree>(_ params: inout P, along gradient: P) {
-        let t = state.scalarValue("step") + 1
-        state["step"] = Tensor(t)
-        let eta = learningRate / (1 + (t - 1) * learningRateDecay)
         updateLeaves(&params, along: gradient, op: "AdaGrad") { leaf, p, g0 in
+            let eta = learningRate / (1 + (state.incrementCounter("step", leaf) - 1) * learningRateDecay)
             var g = g0
             if weightDecay != 0 { g = g + weightDecay * p }
             let s = state.slot("sum", leaf, like: p, initial: initialAccumulatorValue) + square(g)

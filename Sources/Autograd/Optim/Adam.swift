@@ -8,7 +8,7 @@ import Foundation
 ///     m̂ ← m / (1 − β₁ᵗ);       v̂ ← v / (1 − β₂ᵗ)   (AMSGrad: v̂ ← max(v̂max, v) / (1 − β₂ᵗ))
 ///     θ ← θ − lr · m̂ / (√v̂ + ε)
 ///
-/// State: `"step"`, `"m.<leaf>"`, `"v.<leaf>"` (and `"vmax.<leaf>"` with AMSGrad).
+/// State: `"step.<leaf>"`, `"m.<leaf>"`, `"v.<leaf>"` (and `"vmax.<leaf>"` with AMSGrad).
 ///
 /// Untraced contiguous leaves are updated in one pass over memory (moments in place), with
 /// results bit-identical to the tensor-op form used for traced or strided ones.
@@ -33,6 +33,7 @@ public struct Adam: Optimizer {
     /// An Adam optimizer; the defaults are PyTorch's.
     public init(learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8,
                 weightDecay: Double = 0, amsgrad: Bool = false) {
+        requireNonNegative("Adam", ["learningRate": learningRate, "epsilon": epsilon, "weightDecay": weightDecay])
         require(learningRate >= 0 && epsilon >= 0, "Adam: invalid learning rate \(learningRate) or epsilon \(epsilon)")
         require((0..<1).contains(beta1) && (0..<1).contains(beta2), "Adam: betas must be in [0, 1), got (\(beta1), \(beta2))")
         self.learningRate = learningRate
@@ -45,15 +46,16 @@ public struct Adam: Optimizer {
 
     /// `["m", "v"]`, plus `"vmax"` with AMSGrad.
     public var slotNames: [String] { amsgrad ? ["m", "v", "vmax"] : ["m", "v"] }
-    /// `["step"]`.
-    public var scalarStateNames: [String] { ["step"] }
+    /// None.
+    public var scalarStateNames: [String] { [] }
+    /// `["step"]`: each leaf's step count t.
+    public var leafScalarNames: [String] { ["step"] }
 
     /// One Adam step.
     public mutating func update<P: ParameterTree>(_ params: inout P, along gradient: P) {
-        let t = state.scalarValue("step") + 1
-        state["step"] = Tensor(t)
-        let c1 = 1 - pow(beta1, t), c2 = 1 - pow(beta2, t)
         updateLeaves(&params, along: gradient, op: decoupled ? "AdamW" : "Adam") { leaf, p0, g0 in
+            let t = state.incrementCounter("step", leaf)
+            let c1 = 1 - pow(beta1, t), c2 = 1 - pow(beta2, t)
             if let p = fusedStep(leaf, p0, g0, c1: c1, c2: c2) { return p }
             var p = p0, g = g0
             if weightDecay != 0 {
@@ -148,8 +150,10 @@ public struct AdamW: Optimizer {
     }
     /// As ``Adam/slotNames``.
     public var slotNames: [String] { adam.slotNames }
-    /// `["step"]`.
+    /// As ``Adam/scalarStateNames``.
     public var scalarStateNames: [String] { adam.scalarStateNames }
+    /// As ``Adam/leafScalarNames``.
+    public var leafScalarNames: [String] { adam.leafScalarNames }
 
     /// One AdamW step.
     public mutating func update<P: ParameterTree>(_ params: inout P, along gradient: P) {
@@ -164,7 +168,7 @@ public struct AdamW: Optimizer {
 ///     m ← β₁·m + (1 − β₁)·g;   u ← max(β₂·u, |g| + ε)
 ///     θ ← θ − lr / (1 − β₁ᵗ) · m / u
 ///
-/// State: `"step"`, `"m.<leaf>"`, `"u.<leaf>"`.
+/// State: `"step.<leaf>"`, `"m.<leaf>"`, `"u.<leaf>"`.
 public struct AdaMax: Optimizer {
     /// The learning rate (default 2e-3).
     public var learningRate: Double
@@ -182,6 +186,7 @@ public struct AdaMax: Optimizer {
     /// An AdaMax optimizer; the defaults are PyTorch's.
     public init(learningRate: Double = 2e-3, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8,
                 weightDecay: Double = 0) {
+        requireNonNegative("AdaMax", ["learningRate": learningRate, "epsilon": epsilon, "weightDecay": weightDecay])
         require((0..<1).contains(beta1) && (0..<1).contains(beta2), "AdaMax: betas must be in [0, 1), got (\(beta1), \(beta2))")
         self.learningRate = learningRate
         self.beta1 = beta1
@@ -192,15 +197,15 @@ public struct AdaMax: Optimizer {
 
     /// `["m", "u"]`.
     public var slotNames: [String] { ["m", "u"] }
-    /// `["step"]`.
-    public var scalarStateNames: [String] { ["step"] }
+    /// None.
+    public var scalarStateNames: [String] { [] }
+    /// `["step"]`: each leaf's step count t.
+    public var leafScalarNames: [String] { ["step"] }
 
     /// One AdaMax step.
     public mutating func update<P: ParameterTree>(_ params: inout P, along gradient: P) {
-        let t = state.scalarValue("step") + 1
-        state["step"] = Tensor(t)
-        let c1 = 1 - pow(beta1, t)
         updateLeaves(&params, along: gradient, op: "AdaMax") { leaf, p, g0 in
+            let c1 = 1 - pow(beta1, state.incrementCounter("step", leaf))
             var g = g0
             if weightDecay != 0 { g = g + weightDecay * p }
             let m = beta1 * state.slot("m", leaf, like: p) + (1 - beta1) * g

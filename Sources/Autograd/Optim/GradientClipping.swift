@@ -6,13 +6,15 @@ public func globalNorm<P: ParameterTree>(_ tree: P) -> Double {
 }
 
 /// Scales `gradient` so its global norm is at most `maxNorm` — PyTorch's `clip_grad_norm_`: every
-/// leaf is multiplied by `min(1, maxNorm / (norm + 1e-6))`. Returns the norm before clipping.
+/// leaf is multiplied by `min(1, maxNorm / (norm + 1e-6))`. Returns the norm before clipping. As
+/// in PyTorch, a NaN norm (a NaN anywhere in the gradient) makes every leaf NaN, so the failure
+/// cannot go unnoticed.
 @discardableResult
 public func clipByGlobalNorm<P: ParameterTree>(_ gradient: inout P, maxNorm: Double) -> Double {
     require(maxNorm >= 0, "clipByGlobalNorm: maxNorm must be non-negative, got \(maxNorm)")
     let norm = globalNorm(gradient)
     let coefficient = maxNorm / (norm + 1e-6)
-    if coefficient < 1 { gradient.updateTensors { $0 = $0 * coefficient } }
+    if coefficient < 1 || coefficient.isNaN { gradient.updateTensors { $0 = $0 * coefficient } }
     return norm
 }
 

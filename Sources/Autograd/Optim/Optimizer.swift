@@ -20,7 +20,9 @@
 ///
 /// Checkpoints: ``state`` is a flat `[String: Tensor]` map — keys `"<slot>.<leaf name>"` for
 /// per-leaf tensors (`"m.W.0"`, `"v.W.0"`; just `"<slot>"` when the whole tree is one tensor) and
-/// plain names for scalars (`"step"`, 0-d float64) — ready for a safetensors/npz writer;
+/// per-leaf counters (`"step.W.0"`, 0-d float64: as in PyTorch, each parameter counts its own
+/// steps, so one that starts training later, e.g. when unfrozen, gets its own bias correction),
+/// and plain names for tree-wide scalars — ready for a safetensors/npz writer;
 /// ``loadState(_:for:)`` restores it after checking every key, shape and dtype.
 public protocol Optimizer {
     /// The learning rate used by the next update (set it from a ``LearningRateSchedule`` to
@@ -44,8 +46,12 @@ public protocol Optimizer {
     /// The per-leaf state slots this configuration keeps (`["m", "v"]` for Adam).
     var slotNames: [String] { get }
 
-    /// The scalar (0-d) state entries this configuration keeps (`["step"]`).
+    /// The tree-wide scalar (0-d float64) state entries this configuration keeps.
     var scalarStateNames: [String] { get }
+
+    /// The per-leaf scalar (0-d float64) state entries this configuration keeps, as
+    /// `"<name>.<leaf>"` (`["step"]` for ``Adam``). Default: none.
+    var leafScalarNames: [String] { get }
 }
 
 /// A checkpointed optimizer state that does not fit the parameters it is loaded for.
@@ -80,6 +86,9 @@ extension Optimizer {
         differentiateAndUpdate(&params, loss: loss)
     }
 
+    /// No per-leaf scalars.
+    public var leafScalarNames: [String] { [] }
+
     /// The unfused step: the gradient, then ``update(_:along:)``.
     mutating func differentiateAndUpdate<P: ParameterTree>(_ params: inout P, loss: @escaping (P) -> Tensor) -> Tensor {
         let (value, gradient) = valueAndGrad(loss)(params)
@@ -95,12 +104,16 @@ extension Optimizer {
         for slot in slotNames {
             for (leaf, t) in leaves { out[stateKey(slot, leaf)] = (t.shape, t.dtype) }
         }
+        for name in leafScalarNames {
+            for (leaf, _) in leaves { out[stateKey(name, leaf)] = ([], .float64) }
+        }
         return out
     }
 
     /// Restores a state saved from ``state``, checking that it has exactly the keys this
     /// optimizer keeps for `params`, each with the right shape and dtype. An empty map (the state
-    /// before the first update) resets the optimizer.
+    /// before the first update) resets the optimizer. A tree-wide counter saved by an earlier
+    /// version (`"step"` where the layout has `"step.<leaf>"`) is given to every leaf.
     ///
     /// - Throws: ``OptimizerStateError`` naming the first offending key (keys in sorted order).
     public mutating func loadState<P: ParameterTree>(_ saved: [String: Tensor], for params: P) throws {
@@ -109,6 +122,11 @@ extension Optimizer {
             return
         }
         let layout = expectedStateLayout(for: params)
+        var saved = saved
+        for name in leafScalarNames where layout[name] == nil {
+            guard let shared = saved.removeValue(forKey: name) else { continue }
+            for key in layout.keys where key.hasPrefix(name + ".") && saved[key] == nil { saved[key] = shared }
+        }
         for key in layout.keys.sorted() where saved[key] == nil { throw OptimizerStateError.missingKey(key) }
         for key in saved.keys.sorted() where layout[key] == nil { throw OptimizerStateError.unexpectedKey(key) }
         for key in layout.keys.sorted() {
@@ -119,6 +137,14 @@ extension Optimizer {
             }
         }
         state = saved
+    }
+}
+
+/// Stops with a message naming `op` and the first hyper-parameter that is negative or NaN (as
+/// `torch.optim` raises a `ValueError`).
+func requireNonNegative(_ op: String, _ values: KeyValuePairs<String, Double>) {
+    for (name, value) in values {
+        require(value >= 0, "\(op): \(name) must be non-negative, got \(value)")
     }
 }
 
@@ -146,10 +172,12 @@ func matchedLeaves<P: ParameterTree>(_ params: P, _ gradient: P, op: String) -> 
     let names = positionalLeafNames(params)
     let gradientNames = positionalLeafNames(gradient)
     var gradients = gradient.tensors
+    // State is kept by name: two leaves with one name would share it.
+    require(Set(names).count == names.count,
+            "\(op): parameter leaves have duplicate names \(Dictionary(grouping: names, by: { $0 }).filter { $0.value.count > 1 }.keys.sorted()) (optimizer state is kept by name)")
     if names != gradientNames {
         require(names.sorted() == gradientNames.sorted(),
                 "\(op): the gradient's leaves \(gradientNames.sorted()) differ from the parameters' leaves \(names.sorted())")
-        require(Set(names).count == names.count, "\(op): parameter leaves have duplicate names \(names.sorted())")
         let byName = Dictionary(uniqueKeysWithValues: zip(gradientNames, gradients))
         gradients = names.map { byName[$0]! }
     }
@@ -186,4 +214,11 @@ extension Dictionary where Key == String, Value == Tensor {
 
     /// A scalar entry (0 when absent).
     func scalarValue(_ name: String) -> Double { self[name]?.scalar ?? 0 }
+
+    /// Increments the per-leaf counter `name` of `leaf` (from 0 when absent) and returns it.
+    mutating func incrementCounter(_ name: String, _ leaf: String) -> Double {
+        let t = scalarValue(stateKey(name, leaf)) + 1
+        self[stateKey(name, leaf)] = Tensor(t)
+        return t
+    }
 }

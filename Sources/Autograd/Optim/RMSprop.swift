@@ -26,6 +26,7 @@ public struct RMSprop: Optimizer {
     /// An RMSprop optimizer; the defaults are PyTorch's.
     public init(learningRate: Double = 1e-2, alpha: Double = 0.99, epsilon: Double = 1e-8, weightDecay: Double = 0,
                 momentum: Double = 0, centered: Bool = false) {
+        requireNonNegative("RMSprop", ["learningRate": learningRate, "epsilon": epsilon, "weightDecay": weightDecay])
         require(learningRate >= 0 && alpha >= 0 && momentum >= 0, "RMSprop: invalid learning rate \(learningRate), alpha \(alpha) or momentum \(momentum)")
         self.learningRate = learningRate
         self.alpha = alpha

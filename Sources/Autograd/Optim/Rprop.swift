@@ -24,6 +24,7 @@ public struct Rprop: Optimizer {
     /// An Rprop optimizer; the defaults are PyTorch's.
     public init(learningRate: Double = 1e-2, etaMinus: Double = 0.5, etaPlus: Double = 1.2,
                 minStepSize: Double = 1e-6, maxStepSize: Double = 50) {
+        requireNonNegative("Rprop", ["learningRate": learningRate, "minStepSize": minStepSize, "maxStepSize": maxStepSize])
         require(0 < etaMinus && etaMinus < 1 && etaPlus > 1, "Rprop: need 0 < etaMinus < 1 < etaPlus, got (\(etaMinus), \(etaPlus))")
         self.learningRate = learningRate
         self.etaMinus = etaMinus

@@ -24,6 +24,7 @@ public struct SGD: Optimizer {
     /// An SGD optimizer; the defaults are PyTorch's.
     public init(learningRate: Double = 1e-3, momentum: Double = 0, dampening: Double = 0,
                 weightDecay: Double = 0, nesterov: Bool = false) {
+        requireNonNegative("SGD", ["learningRate": learningRate, "dampening": dampening, "weightDecay": weightDecay])
         require(learningRate >= 0, "SGD: invalid learning rate \(learningRate)")
         require(momentum >= 0, "SGD: invalid momentum \(momentum)")
         require(!nesterov || (momentum > 0 && dampening == 0), "SGD: Nesterov momentum requires a momentum > 0 and zero dampening")
