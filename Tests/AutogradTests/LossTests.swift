@@ -54,6 +54,21 @@ struct LossTests {
         // Probabilities 0 and 1 are clamped at log = −100 (PyTorch's convention).
         expectValues(binaryCrossEntropy(probabilities: Tensor([0.0, 1.0]), targets: Tensor([1.0, 0.0]), reduction: .none),
                      [100, 100], "clamped")
+        // There the gradient is PyTorch's (p − t) / max(p(1 − p), 1e-12), finite (torch 2.13:
+        // [0, 0, -3.3333e11] and 0 for a float32 sigmoid(20), which rounds to 1).
+        let p = Tensor([0.0, 1.0, 0.0]), tp = Tensor([0.0, 1.0, 1.0])
+        expectValues(binaryCrossEntropy(probabilities: p, targets: tp), [100 / 3.0], "value at 0 and 1")
+        expectValues(grad { binaryCrossEntropy(probabilities: $0, targets: tp) }(p), [0, 0, -1 / 3e-12], "gradient at 0 and 1")
+        let saturated = grad { (z: Tensor) in binaryCrossEntropy(probabilities: sigmoid(z), targets: Tensor([1.0]).cast(to: .float32)) }
+        #expect(saturated(Tensor([20.0]).cast(to: .float32)).doubles == [0])
+    }
+
+    @Test func nllLossOfAnImpossibleClass() {
+        // A class with probability 0 (log −∞) that is not the label leaves the loss finite, as
+        // PyTorch's nll_loss: −log 0.25.
+        let lp = log(Tensor([0.0, 0.25, 0.75], shape: [1, 3]))
+        expectValues(nllLoss(logProbabilities: lp, labels: Tensor([1], shape: [1])), [1.3862943611198906], "nll with −∞")
+        expectValues(grad { nllLoss(logProbabilities: $0, labels: Tensor([1], shape: [1])) }(lp), [0, -1, 0], "its gradient")
     }
 
     @Test func regressionAndMarginLosses() {

@@ -106,4 +106,15 @@ struct MisuseTests {
         }
         #expect(Self.stderr(r).contains("Adam: parameter leaves have duplicate names [\"a.b.c\"]"))
     }
+
+    @Test func layersAndLossesNameThemselves() async {
+        let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = softmax(Tensor.zeros([2, 3]), axis: 2)
+        }
+        #expect(Self.stderr(r).contains("softmax: axis 2 is out of range for a tensor of shape [2, 3]"))
+        let r2 = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = mseLoss(Tensor.zeros([2], dtype: .float32), Tensor.zeros([2]))
+        }
+        #expect(Self.stderr(r2).contains("mseLoss: predictions are float32 (shape [2]) but targets are float64 (shape [2])"))
+    }
 }

@@ -103,6 +103,7 @@ public enum GELUApproximation: Sendable {
 
 /// GELU, `x · Φ(x)` with `Φ` the standard normal CDF (PyTorch `F.gelu`), exact by default.
 public func gelu(_ x: Tensor, approximation: GELUApproximation = .none) -> Tensor {
+    require(x.dtype.isFloatingPoint, "gelu: expected a floating-point tensor, got \(x.dtype) tensor of shape \(x.shape)")
     switch approximation {
     case .none:
         return x * (erf(x * (1 / 2.0.squareRoot())) + 1) * 0.5

@@ -78,6 +78,7 @@ public func crossEntropy(logits: Tensor, labels: Tensor, reduction: Reduction = 
 public func crossEntropy(logits: Tensor, targets: Tensor, axis: Int = -1, reduction: Reduction = .mean) -> Tensor {
     require(targets.shape == logits.shape,
             "crossEntropy: targets of shape \(targets.shape) do not match logits of shape \(logits.shape)")
+    requireSameDType("crossEntropy", logits, "logits", targets, "targets")
     return (-(targets * logSoftmax(logits, axis: axis)).sum(axis: axis)).reduced(reduction)
 }
 
@@ -87,20 +88,25 @@ public func crossEntropy(logits: Tensor, targets: Tensor, axis: Int = -1, reduct
 public func nllLoss(logProbabilities: Tensor, labels: Tensor, reduction: Reduction = .mean) -> Tensor {
     require(logProbabilities.rank == 2,
             "nllLoss: log-probabilities must be 2-d (batch, classes), got shape \(logProbabilities.shape)")
-    let values = checkedLabels(labels, rows: logProbabilities.shape[0], classes: logProbabilities.shape[1],
-                               op: "nllLoss", scoresShape: logProbabilities.shape)
-    let y = Kernels.oneHot(values, classes: logProbabilities.shape[1], dtype: logProbabilities.dtype)
-    return (-(logProbabilities * y).sum(axis: 1)).reduced(reduction)
+    let n = logProbabilities.shape[0], c = logProbabilities.shape[1]
+    let values = checkedLabels(labels, rows: n, classes: c, op: "nllLoss", scoresShape: logProbabilities.shape)
+    // Picks the label entries (not a one-hot product, where 0·(−∞) from an impossible class would
+    // give NaN); the gradient scatters −g into them.
+    let picked = logProbabilities.reshape([n * c]).gather(Tensor(values.enumerated().map { $0.offset * c + $0.element }, shape: [n]))
+    return (-picked).reduced(reduction)
 }
 
 /// Binary cross-entropy of probabilities in [0, 1] against targets in [0, 1] of the same shape
 /// (PyTorch `F.binary_cross_entropy`): `−(t·log p + (1 − t)·log(1 − p))`, each log clamped at −100
 /// as PyTorch does, then reduced.
+///
+/// The gradient in `p` is PyTorch's `(p − t) / max(p·(1 − p), 1e-12)`: finite where a
+/// probability is exactly 0 or 1 (a float32 `sigmoid(20)` is 1), where the clamped logs have an
+/// infinite derivative. Prefer ``binaryCrossEntropy(logits:targets:reduction:)``, exact everywhere.
 public func binaryCrossEntropy(probabilities: Tensor, targets: Tensor, reduction: Reduction = .mean) -> Tensor {
     require(targets.shape == probabilities.shape,
             "binaryCrossEntropy: targets of shape \(targets.shape) do not match probabilities of shape \(probabilities.shape)")
-    let logP = maximum(log(probabilities), -100.0), log1mP = maximum(log(1 - probabilities), -100.0)
-    return (-(targets * logP + (1 - targets) * log1mP)).reduced(reduction)
+    return binaryPair(Primitives.binaryCrossEntropyOfProbabilities, probabilities, targets).reduced(reduction)
 }
 
 /// Binary cross-entropy from logits (PyTorch `F.binary_cross_entropy_with_logits`), computed stably
@@ -112,6 +118,11 @@ public func binaryCrossEntropy(logits: Tensor, targets: Tensor, reduction: Reduc
     return binaryPair(Primitives.binaryCrossEntropyWithLogits, logits, targets).reduced(reduction)
 }
 
+/// Stops with a message naming `op` when two operands differ in dtype.
+private func requireSameDType(_ op: String, _ x: Tensor, _ xName: String, _ y: Tensor, _ yName: String) {
+    require(x.dtype == y.dtype, "\(op): \(xName) are \(x.dtype) (shape \(x.shape)) but \(yName) are \(y.dtype) (shape \(y.shape))")
+}
+
 /// Applies a binary primitive to operands of one dtype (a Swift-number-like 0-d target takes the
 /// logits' dtype).
 private func binaryPair(_ op: BinaryPrimitive, _ x: Tensor, _ y: Tensor) -> Tensor {
@@ -120,6 +131,22 @@ private func binaryPair(_ op: BinaryPrimitive, _ x: Tensor, _ y: Tensor) -> Tens
 }
 
 extension Primitives {
+    /// `−(t·max(log p, −100) + (1 − t)·max(log(1 − p), −100))` elementwise, with PyTorch's
+    /// derivative in `p`, `(p − t) / max(p·(1 − p), 1e-12)`; in `t`, `max(log(1 − p), −100) − max(log p, −100)`.
+    static let binaryCrossEntropyOfProbabilities = BinaryPrimitive("binaryCrossEntropy",
+        forward: { p, t in -(t * clampedLog(p) + (1 - t) * clampedLog(1 - p)) },
+        vjpLhs: { g, _, p, t in g * bceSlope(p, t) },
+        vjpRhs: { g, _, p, _ in g * (clampedLog(1 - p) - clampedLog(p)) },
+        jvp: { dp, dt, _, p, t in
+            sumTangents(dp.map { $0 * bceSlope(p, t) }, dt.map { $0 * (clampedLog(1 - p) - clampedLog(p)) })
+        })
+
+    /// `max(log x, −100)`, PyTorch's clamp of the logs in binary cross-entropy.
+    static func clampedLog(_ x: Tensor) -> Tensor { Autograd.maximum(log(x), -100.0) }
+
+    /// `(p − t) / max(p·(1 − p), 1e-12)`.
+    static func bceSlope(_ p: Tensor, _ t: Tensor) -> Tensor { (p - t) / Autograd.maximum(p * (1 - p), 1e-12) }
+
     /// `max(x, 0) − x·t + log1p(e^(−|x|))` elementwise: exact in both tails (no cancellation between
     /// a large `softplus(x)` and `x·t`). Its derivative in `x` is `σ(x) − t`, smooth at 0.
     static let binaryCrossEntropyWithLogits = BinaryPrimitive("binaryCrossEntropy",
@@ -134,6 +161,7 @@ extension Primitives {
 public func mseLoss(_ predictions: Tensor, _ targets: Tensor, reduction: Reduction = .mean) -> Tensor {
     require(targets.shape == predictions.shape,
             "mseLoss: targets of shape \(targets.shape) do not match predictions of shape \(predictions.shape)")
+    requireSameDType("mseLoss", predictions, "predictions", targets, "targets")
     return square(predictions - targets).reduced(reduction)
 }
 
@@ -142,6 +170,7 @@ public func mseLoss(_ predictions: Tensor, _ targets: Tensor, reduction: Reducti
 public func hingeLoss(scores: Tensor, targets: Tensor, margin: Double = 1, reduction: Reduction = .mean) -> Tensor {
     require(targets.shape == scores.shape,
             "hingeLoss: targets of shape \(targets.shape) do not match scores of shape \(scores.shape)")
+    requireSameDType("hingeLoss", scores, "scores", targets, "targets")
     return relu(margin - targets * scores).reduced(reduction)
 }
 

@@ -502,7 +502,8 @@ private func checkSequenceInput(_ op: String, _ xs: Tensor, inputSize: Int) {
 
 /// An Elman RNN over time-major sequences (``rnn(_:h0:weight:bias:nonlinearity:)``) from a zero
 /// initial state: (T, B, I) → all hidden states (T, B, H), or the last one (B, H) when
-/// ``returnsSequence`` is false. Weight (I+H, H), bias (H), initialised U(±1/√H) as PyTorch.
+/// ``returnsSequence`` is false. Weight (I+H, H), initialised U(±1/√H) as PyTorch; bias (H),
+/// PyTorch's `b_ih + b_hh` in one tensor, initialised as that sum of two U(±1/√H) draws.
 public struct RNN: Module {
     /// The (I+H, H) weight.
     public var weight: Tensor
@@ -518,7 +519,9 @@ public struct RNN: Module {
                 returnsSequence: Bool = true, seed: UInt64 = 0, dtype: DType = .float64) {
         require(inputSize > 0 && hiddenSize > 0, "RNN: sizes must be positive, got \(inputSize) → \(hiddenSize)")
         weight = recurrentInit([inputSize + hiddenSize, hiddenSize], hidden: hiddenSize, seed: derivedSeed(seed, 0), dtype: dtype)
-        self.bias = bias ? recurrentInit([hiddenSize], hidden: hiddenSize, seed: derivedSeed(seed, 1), dtype: dtype) : nil
+        // PyTorch's b_ih + b_hh: the sum of two U(±1/√H) draws (ranging over ±2/√H).
+        self.bias = bias ? recurrentInit([hiddenSize], hidden: hiddenSize, seed: derivedSeed(seed, 1), dtype: dtype)
+            + recurrentInit([hiddenSize], hidden: hiddenSize, seed: derivedSeed(seed, 2), dtype: dtype) : nil
         self.nonlinearity = nonlinearity
         self.returnsSequence = returnsSequence
     }
@@ -537,7 +540,8 @@ public struct RNN: Module {
 
 /// An LSTM over time-major sequences (``lstm(_:h0:c0:weight:bias:)``, one fused primitive) from
 /// zero initial states: (T, B, I) → all hidden states (T, B, H), or the last (B, H). Weight
-/// (I+H, 4H) with gate blocks i, f, o, g, bias (4H), initialised U(±1/√H) as PyTorch.
+/// (I+H, 4H) with gate blocks i, f, o, g, initialised U(±1/√H) as PyTorch; bias (4H), PyTorch's
+/// `b_ih + b_hh` in one tensor, initialised as that sum of two U(±1/√H) draws.
 public struct LSTM: Module {
     /// The (I+H, 4H) weight.
     public var weight: Tensor
@@ -551,7 +555,9 @@ public struct LSTM: Module {
                 seed: UInt64 = 0, dtype: DType = .float64) {
         require(inputSize > 0 && hiddenSize > 0, "LSTM: sizes must be positive, got \(inputSize) → \(hiddenSize)")
         weight = recurrentInit([inputSize + hiddenSize, 4 * hiddenSize], hidden: hiddenSize, seed: derivedSeed(seed, 0), dtype: dtype)
-        self.bias = bias ? recurrentInit([4 * hiddenSize], hidden: hiddenSize, seed: derivedSeed(seed, 1), dtype: dtype) : nil
+        // PyTorch's b_ih + b_hh: the sum of two U(±1/√H) draws (ranging over ±2/√H).
+        self.bias = bias ? recurrentInit([4 * hiddenSize], hidden: hiddenSize, seed: derivedSeed(seed, 1), dtype: dtype)
+            + recurrentInit([4 * hiddenSize], hidden: hiddenSize, seed: derivedSeed(seed, 2), dtype: dtype) : nil
         self.returnsSequence = returnsSequence
     }
 

@@ -58,7 +58,10 @@ public func batchNorm(_ x: Tensor, runningMean: Tensor? = nil, runningVariance: 
     require(x.rank >= 2, "batchNorm: input must have shape (N, C) or (N, C, …), got \(x.shape)")
     let c = x.shape[1]
     for (name, t) in [("runningMean", runningMean), ("runningVariance", runningVariance), ("weight", weight), ("bias", bias)] {
-        if let t { require(t.shape == [c], "batchNorm: \(name) of shape \(t.shape) does not match \(c) channels of input \(x.shape)") }
+        if let t {
+            require(t.shape == [c], "batchNorm: \(name) of shape \(t.shape) does not match \(c) channels of input \(x.shape)")
+            require(t.dtype == x.dtype, "batchNorm: \(name) is \(t.dtype) but the input is \(x.dtype) (shape \(x.shape))")
+        }
     }
     var statShape = [Int](repeating: 1, count: x.rank)
     statShape[1] = c
@@ -109,6 +112,9 @@ public func layerNorm(_ x: Tensor, normalizedShape: [Int], weight: Tensor? = nil
             "layerNorm: normalized shape \(normalizedShape) does not match the trailing dimensions of input \(x.shape)")
     if let weight { require(weight.shape == normalizedShape, "layerNorm: weight of shape \(weight.shape) does not match normalized shape \(normalizedShape)") }
     if let bias { require(bias.shape == normalizedShape, "layerNorm: bias of shape \(bias.shape) does not match normalized shape \(normalizedShape)") }
+    for (name, t) in [("weight", weight), ("bias", bias)] {
+        if let t { require(t.dtype == x.dtype, "layerNorm: \(name) is \(t.dtype) but the input is \(x.dtype) (shape \(x.shape))") }
+    }
     require(x.dtype.isFloatingPoint, "layerNorm: expected a floating-point tensor, got \(x.dtype) of shape \(x.shape)")
     let axes = Array((x.rank - k)..<x.rank)
     var y = Primitives.layerNormalize(axes: axes, epsilon: epsilon)(x)

@@ -169,11 +169,15 @@ public func mean(_ x: Tensor) -> Tensor { x.mean() }
 
 /// Softmax along `axis`: `exp(x) / sum(exp(x))`, shifted by the maximum for stability.
 public func softmax(_ x: Tensor, axis: Int = -1) -> Tensor {
+    let axis = normalizeAxis(axis, rank: x.rank, shape: x.shape, op: "softmax")
+    require(x.dtype.isFloatingPoint, "softmax: expected a floating-point tensor, got \(x.dtype) tensor of shape \(x.shape)")
     let e = exp(x - stopGradient(x.max(axis: axis, keepDims: true)))
     return e / e.sum(axis: axis, keepDims: true)
 }
 
 /// Log-softmax along `axis`: `x - logsumexp(x)`, computed stably.
 public func logSoftmax(_ x: Tensor, axis: Int = -1) -> Tensor {
-    x - x.logsumexp(axes: [axis], keepDims: true)
+    let axis = normalizeAxis(axis, rank: x.rank, shape: x.shape, op: "logSoftmax")
+    require(x.dtype.isFloatingPoint, "logSoftmax: expected a floating-point tensor, got \(x.dtype) tensor of shape \(x.shape)")
+    return x - x.logsumexp(axes: [axis], keepDims: true)
 }
