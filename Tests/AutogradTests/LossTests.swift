@@ -63,6 +63,24 @@ struct LossTests {
         #expect(saturated(Tensor([20.0]).cast(to: .float32)).doubles == [0])
     }
 
+    @Test func crossEntropyShapesAsPyTorch() {
+        // (N, C, d) logits with (N, d) labels, class axis 1; reference: torch 2.13 F.cross_entropy.
+        let z = Tensor([0.5, -1.2, 2.0, 0.3, -0.7, 1.1, 1.5, 0.2, -0.4, 0.9, 0.8, -2.0], shape: [2, 3, 2])
+        let y = Tensor([0, 2, 1, 1] as [Int], shape: [2, 2])
+        expectValues(crossEntropy(logits: z, labels: y, reduction: .none), shape: [2, 2],
+                     [1.754902396065654, 0.43798896513959945, 2.398441611257043, 0.4392921501544429], "(N, C, d) none")
+        expectValues(crossEntropy(logits: z, labels: y), [1.2576562806541847], "(N, C, d) mean")
+        expectValues(grad { crossEntropy(logits: $0, labels: y) }(z),
+                     [-0.20676897011438233, 0.016175082692241043, 0.19374803413783087, 0.07249169131363109, 0.013020935976551462,
+                      -0.08866677400587214, 0.1518691517876163, 0.08001137145082401, -0.22728514066461344, -0.08887688411247716,
+                      0.07541598887699714, 0.008865512661653172], "(N, C, d) gradient")
+        // Probability targets: the class axis defaults to 1 as well.
+        let q = softmax(Tensor([0.1, 0.2, 0.3, 0.9, 0.6, 0.4, 0.2, 0.2, 0.5, 0.1, 0.3, 0.7], shape: [2, 3, 2]), axis: 1)
+        expectValues(crossEntropy(logits: z, targets: q), [1.65015342093595], "(N, C, d) probabilities")
+        // One unbatched sample.
+        expectValues(crossEntropy(logits: Tensor([0.5, 2.0, -0.7]), labels: Tensor([1] as [Int], shape: [])), shape: [], [0.254902396065654], "unbatched")
+    }
+
     @Test func nllLossOfAnImpossibleClass() {
         // A class with probability 0 (log −∞) that is not the label leaves the loss finite, as
         // PyTorch's nll_loss: −log 0.25.

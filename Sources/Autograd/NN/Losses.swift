@@ -64,21 +64,42 @@ extension Primitives {
 /// `logsumexp(logits[b]) − logits[b, label_b]` per sample, then reduced.
 ///
 /// One fused primitive (log-softmax and NLL in one pass per row; the gradient is
-/// `softmax − onehot`), differentiable to any order. `logits` is (n, classes), `labels` (n).
+/// `softmax − onehot`), differentiable to any order. Shapes as in PyTorch: `logits` (n, classes)
+/// with `labels` (n); (n, classes, d₁, …) with labels (n, d₁, …), the class axis being 1 (one
+/// value per position; `.none` keeps the shape (n, d₁, …)); or one unbatched sample, (classes)
+/// with a 0-d label.
 public func crossEntropy(logits: Tensor, labels: Tensor, reduction: Reduction = .mean) -> Tensor {
-    require(logits.rank == 2, "crossEntropy: logits must be 2-d (batch, classes), got shape \(logits.shape)")
+    require(logits.rank >= 1, "crossEntropy: logits must be (classes), (batch, classes) or (batch, classes, d₁, …), got shape \(logits.shape)")
     require(logits.dtype.isFloatingPoint, "crossEntropy: logits must be floating point, got \(logits.dtype) of shape \(logits.shape)")
-    _ = checkedLabels(labels, rows: logits.shape[0], classes: logits.shape[1], op: "crossEntropy", scoresShape: logits.shape)
-    return Primitives.crossEntropyRows([logits, labels]).reduced(reduction)
+    switch logits.rank {
+    case 2:
+        _ = checkedLabels(labels, rows: logits.shape[0], classes: logits.shape[1], op: "crossEntropy", scoresShape: logits.shape)
+        return Primitives.crossEntropyRows([logits, labels]).reduced(reduction)
+    case 1:
+        require(labels.rank == 0, "crossEntropy: an unbatched sample of logits \(logits.shape) needs a 0-d label, got shape \(labels.shape)")
+        _ = checkedLabels(labels.reshape([1]), rows: 1, classes: logits.shape[0], op: "crossEntropy", scoresShape: logits.shape)
+        return Primitives.crossEntropyRows([logits.reshape([1, logits.shape[0]]), labels.reshape([1])]).reshape([])
+    default:
+        let n = logits.shape[0], c = logits.shape[1], positions = Array(logits.shape.dropFirst(2))
+        require(labels.shape == [n] + positions,
+                "crossEntropy: labels of shape \(labels.shape) do not match logits of shape \(logits.shape) (expected \([n] + positions))")
+        let rows = labels.count
+        let flat = logits.permute([0] + Array(2..<logits.rank) + [1]).reshape([rows, c])
+        _ = checkedLabels(labels.reshape([rows]), rows: rows, classes: c, op: "crossEntropy", scoresShape: logits.shape)
+        let losses = Primitives.crossEntropyRows([flat, labels.reshape([rows])])
+        return reduction == .none ? losses.reshape([n] + positions) : losses.reduced(reduction)
+    }
 }
 
 /// Cross-entropy from logits and target probabilities (one-hot or soft labels) of the same shape
 /// (PyTorch `F.cross_entropy` with probability targets): `−Σ_c targets · logSoftmax(logits)` per
-/// sample along `axis` (the class axis, default last), then reduced.
-public func crossEntropy(logits: Tensor, targets: Tensor, axis: Int = -1, reduction: Reduction = .mean) -> Tensor {
+/// sample along `axis`, then reduced. The class axis defaults to PyTorch's: 1, or 0 for a single
+/// unbatched sample (rank 1).
+public func crossEntropy(logits: Tensor, targets: Tensor, axis: Int? = nil, reduction: Reduction = .mean) -> Tensor {
     require(targets.shape == logits.shape,
             "crossEntropy: targets of shape \(targets.shape) do not match logits of shape \(logits.shape)")
     requireSameDType("crossEntropy", logits, "logits", targets, "targets")
+    let axis = axis ?? (logits.rank == 1 ? 0 : 1)
     return (-(targets * logSoftmax(logits, axis: axis)).sum(axis: axis)).reduced(reduction)
 }
 
