@@ -34,16 +34,16 @@ final class TensorBuffer: ManagedBuffer<TensorBuffer.Header, Double> {
     static let poolThreshold = 1 << 15
 
     /// A new contiguous buffer with uninitialised elements.
+    ///
+    /// Always inlined into its four call sites (the two `Tensor.uninitialized`): the common cases
+    /// in scalar-heavy code — a recycled one-element buffer, or a small tail allocation — are then
+    /// specialised for each (a 0-d shape is a constant there); pooled memory, for large tensors, is
+    /// ``allocatePooled(shape:strides:count:dtype:byteCount:)``.
+    @inline(__always)
     static func allocate(shape: [Int], strides: [Int], count: Int, dtype: DType) -> TensorBuffer {
         let byteCount = count * dtype.byteSize
         if byteCount >= poolThreshold {
-            let memory = BufferPool.shared.take(byteCount: byteCount)
-            TensorMemory.allocated(byteCount)
-            let object = TensorBuffer.create(minimumCapacity: 0) { _ in
-                Header(base: memory, shape: shape, strides: strides, offset: 0, count: count, dtype: dtype,
-                       isContiguous: true, pooled: true, byteCount: byteCount, owner: nil)
-            }
-            return unsafeDowncast(object, to: TensorBuffer.self)
+            return allocatePooled(shape: shape, strides: strides, count: count, dtype: dtype, byteCount: byteCount)
         }
         if byteCount <= 8, let buffer = ObjectCache.take(ObjectCache.scalarBuffer, as: TensorBuffer.self) {
             // A recycled one-element buffer: its memory is its own tail, only the layout changes.
@@ -68,6 +68,18 @@ final class TensorBuffer: ManagedBuffer<TensorBuffer.Header, Double> {
         // exclusivity check on every allocation.
         buffer.withUnsafeMutablePointers { h, e in h.pointee.base = UnsafeMutableRawPointer(e) }
         return buffer
+    }
+
+    /// A buffer whose elements come from the pool (32 KiB and more).
+    @inline(never)
+    static func allocatePooled(shape: [Int], strides: [Int], count: Int, dtype: DType, byteCount: Int) -> TensorBuffer {
+        let memory = BufferPool.shared.take(byteCount: byteCount)
+        TensorMemory.allocated(byteCount)
+        let object = TensorBuffer.create(minimumCapacity: 0) { _ in
+            Header(base: memory, shape: shape, strides: strides, offset: 0, count: count, dtype: dtype,
+                   isContiguous: true, pooled: true, byteCount: byteCount, owner: nil)
+        }
+        return unsafeDowncast(object, to: TensorBuffer.self)
     }
 
     /// Hands `buffer` to the per-thread ``ObjectCache`` if it is a one-element buffer owning its
