@@ -114,6 +114,17 @@ private func idxBytes(type: UInt8, shape: [Int], payload: [UInt8]) -> [UInt8] {
         let f64 = try IDX.read(path: "\(dir)/f64")
         #expect(f64.dtype == .float64 && f64.shape == [1, 1] && f64.scalar == -0.25)
         #expect(try IDX.readHeader(path: "\(dir)/u8.gz") == IDX.Header(elementType: .uint8, shape: [2, 3]))
+        // uint8 scaled into float32 rounds once, as every other source type: v / 255 gives exactly
+        // Float(v) / 255 (torchvision's pixels) for all 256 values.
+        writeBytes(idxBytes(type: 0x08, shape: [256], payload: (0..<256).map { UInt8($0) }), "\(dir)/all")
+        #expect(try IDX.read(path: "\(dir)/all", dtype: .float32, scale: 1.0 / 255).scalars(as: Float.self)
+                == (0..<256).map { Float($0) / 255 })
+        // Floats read as int64 must be whole numbers in range.
+        writeBytes(idxBytes(type: 0x0D, shape: [2], payload: [0x40, 0, 0, 0, 0x7F, 0xC0, 0, 0]), "\(dir)/nan")   // 2.0, NaN
+        #expect { try IDX.read(path: "\(dir)/nan", dtype: .int64) } throws: { error in
+            guard case DataError.notRepresentable(_, 1, let v, .int64)? = error as? DataError else { return false }
+            return v.isNaN
+        }
     }
 
     @Test func idxErrorsNameTheFileAndTheProblem() throws {
@@ -169,11 +180,11 @@ private func idxBytes(type: UInt8, shape: [Int], payload: [UInt8]) -> [UInt8] {
         #expect(data.train.images.shape == [3, 4] && data.train.imageShape == [2, 2])
         #expect(data.train.labels.scalars(as: Int.self) == [2, 0, 1])
         // 255/255 = 1, 51/255 = 0.2.
-        #expect(data.test.images.scalars(as: Float.self) == [1, 0, 0, Float(51) * Float(1.0 / 255)])
+        #expect(data.test.images.scalars(as: Float.self) == [1, 0, 0, Float(51) / 255])
         #expect(data.test.imagesNCHW.shape == [1, 1, 2, 2])
         let firstTwo = data.train.prefix(2)
         #expect(firstTwo.count == 2 && firstTwo.images.shape == [2, 4] && firstTwo.labels.scalars(as: Int.self) == [2, 0])
-        #expect(firstTwo.imagesNCHW.doubles == (0..<8).map { Double(Float($0 * 20) * Float(1.0 / 255)) })
+        #expect(firstTwo.imagesNCHW.doubles == (0..<8).map { Double(Float($0 * 20) / 255) })
         #expect(data.train.prefix(10).count == 3)
         // Labels for only 2 of the 3 training images.
         writeBytes(idxBytes(type: 0x08, shape: [2], payload: [2, 0]), "\(dir)/train-labels.idx1-ubyte")
@@ -258,7 +269,7 @@ private func idxBytes(type: UInt8, shape: [Int], payload: [UInt8]) -> [UInt8] {
         #expect(throws: DataError.badCSV(path: "t.csv", line: 4, reason: "1 fields, expected 2 as on line 1")) {
             try CSV.parse("x,y\n1,2\n\n3\n", path: "t.csv")
         }
-        #expect(throws: DataError.badCSV(path: "t.csv", line: 2, reason: "label \"0.5\" in column y is not a whole number")) {
+        #expect(throws: DataError.badCSV(path: "t.csv", line: 2, reason: "label \"0.5\" in column y is not a whole number in int64's range")) {
             try CSV.parse("x,y\n1,0.5\n", path: "t.csv", label: .named("y"))
         }
         #expect(throws: DataError.badCSV(path: "t.csv", line: 1, reason: "no column named \"z\" (columns: x, y)")) {
@@ -271,6 +282,29 @@ private func idxBytes(type: UInt8, shape: [Int], payload: [UInt8]) -> [UInt8] {
         #expect { try CSV.read(path: "/nonexistent/file.csv") } throws: { error in
             guard case DataError.cannotRead(let path, _)? = error as? DataError else { return false }
             return path == "/nonexistent/file.csv"
+        }
+    }
+
+    @Test func csvQuotingBOMAndIntegerRanges() throws {
+        // RFC 4180 quoting: a delimiter and a doubled quote inside quotes; a byte-order mark before
+        // the header.
+        let quoted = try CSV.parse("\u{FEFF}\"a, \"\"first\"\"\",b,label\n1,2,0\n\"3\", 4 ,\"1\"\n", label: .named("label"))
+        #expect(quoted.columns == ["a, \"first\"", "b"] && quoted.features.doubles == [1, 2, 3, 4])
+        #expect(quoted.labels!.scalars(as: Int.self) == [0, 1])
+        #expect(throws: DataError.badCSV(path: "<csv>", line: 2, reason: "a quoted field is not closed on its line")) {
+            try CSV.parse("a,b\n\"1,2\n", label: .last)
+        }
+        // int64 labels written as integers are exact beyond 2^53; 1e20 does not fit.
+        let big = try CSV.parse("x,y\n1,9007199254740993\n", label: .last)
+        #expect(big.labels!.scalars(as: Int.self) == [9_007_199_254_740_993])
+        #expect(throws: DataError.badCSV(path: "<csv>", line: 2, reason: "label \"1e20\" in column y is not a whole number in int64's range")) {
+            try CSV.parse("x,y\n1,1e20\n", label: .last)
+        }
+        #expect(throws: DataError.badCSV(path: "<csv>", line: 2, reason: "label \"2\" in column y is not 0 or 1")) {
+            try CSV.parse("x,y\n1,2\n", label: .last, labelDType: .bool)
+        }
+        #expect(throws: DataError.badCSV(path: "<csv>", line: 2, reason: "field 1 (x) is not a number: \"0x1p3\"")) {
+            try CSV.parse("x,y\n0x1p3,1\n", label: .last)
         }
     }
 
@@ -443,6 +477,40 @@ private func idxBytes(type: UInt8, shape: [Int], payload: [UInt8]) -> [UInt8] {
         writeBytes(Array("hello".utf8), "\(dir)/x.npy")
         #expect(throws: CheckpointError.malformed(path: "\(dir)/x.npy", reason: "x.npy: not a .npy array (bad magic)")) {
             try NumPy.readNPY(path: "\(dir)/x.npy")
+        }
+        // Hostile or sloppy headers: a shape whose size overflows, offsets that overlap or leave
+        // bytes to no tensor, shapes written as 4.0 or true (Python's safetensors rejects each).
+        func malformed(_ name: String, _ bytes: [UInt8], _ reason: String, sourceLocation: SourceLocation = #_sourceLocation) {
+            writeBytes(bytes, "\(dir)/\(name)")
+            #expect(throws: CheckpointError.malformed(path: "\(dir)/\(name)", reason: reason), sourceLocation: sourceLocation) {
+                _ = try Checkpoint(contentsOf: "\(dir)/\(name)")
+            }
+        }
+        malformed("overflow.safetensors", header(#"{"x":{"dtype":"F32","shape":[1099511627776,1099511627776],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]),
+                  "tensor \"x\" has shape [1099511627776, 1099511627776], too large to address")
+        malformed("overlap.safetensors", header(#"{"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"y":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]),
+                  "tensor \"y\" overlaps the data of another tensor")
+        malformed("trailing.safetensors", header(#"{"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0, 9]),
+                  "1 bytes after the last tensor belong to no tensor")
+        malformed("float-shape.safetensors", header(#"{"x":{"dtype":"F32","shape":[1.0],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]),
+                  "tensor \"x\" has an invalid shape")
+        malformed("bool-shape.safetensors", header(#"{"x":{"dtype":"F32","shape":[true],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]),
+                  "tensor \"x\" has an invalid shape")
+        var npyOverflow: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0]
+        var npyHeader = Array("{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296), }".utf8)
+        while (10 + npyHeader.count + 1) % 64 != 0 { npyHeader.append(0x20) }
+        npyHeader.append(0x0A)
+        npyOverflow += LittleEndian.bytes(UInt16(npyHeader.count)) + npyHeader
+        malformed("overflow.npy", npyOverflow, "overflow: shape [4294967296, 4294967296] is too large to address")
+        // A zip with no .npy entries (a torch.save file, say) is not an empty checkpoint.
+        try NumPy.writeNPZ([:], metadata: ["k": "v"], to: "\(dir)/meta-only.npz")
+        var zipped = [UInt8](try Data(contentsOf: URL(fileURLWithPath: "\(dir)/meta-only.npz")))
+        if let r = zipped.firstRange(of: Array("__metadata__.json".utf8)) { zipped.replaceSubrange(r, with: Array("__metadata__.txt_".utf8)) }
+        if let r = zipped.firstRange(of: Array("__metadata__.json".utf8)) { zipped.replaceSubrange(r, with: Array("__metadata__.txt_".utf8)) }
+        malformed("other.npz", zipped, "a zip archive with no .npy entries (not an .npz checkpoint)")
+        #expect(throws: CheckpointError.cannotWrite(path: "\(dir)/reserved.safetensors",
+                                                    reason: "\"__metadata__\" is reserved by the format for the metadata; rename that tensor")) {
+            try Safetensors.write(["__metadata__": Tensor([1.0])], to: "\(dir)/reserved.safetensors")
         }
         #expect { try Checkpoint(contentsOf: "\(dir)/absent.safetensors") } throws: { error in
             guard case CheckpointError.cannotRead(let path, _)? = error as? CheckpointError else { return false }

@@ -40,9 +40,11 @@ public struct CSV: Sendable {
 
     /// Reads the CSV file at `path`.
     ///
-    /// Fields are separated by `delimiter`; surrounding spaces and double quotes are removed; empty
-    /// lines are skipped. Every field must be a number (`nan`, `inf` allowed); labels read as `int64`
-    /// must be whole numbers.
+    /// Fields are separated by `delimiter`, and may be quoted as in RFC 4180 (`"a,b"` is one field,
+    /// `""` inside quotes is a quote); surrounding spaces are removed; empty lines and a leading
+    /// byte-order mark are skipped. Every field must be a decimal number (`nan`, `inf` allowed);
+    /// labels read as `int64` must be whole numbers in its range (read exactly when written as
+    /// integers), as `bool` 0 or 1.
     ///
     /// - Parameters:
     ///   - header: whether the first line names the columns (default: detected).
@@ -76,11 +78,15 @@ public struct CSV: Sendable {
         // Split into (line number, fields), skipping blank lines.
         var lines: [(number: Int, fields: [Substring])] = []
         var number = 0
-        // "\r\n" is one Character in Swift, so `isNewline` splits LF, CRLF and CR line ends alike.
-        for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
+        let body = text.first == "\u{FEFF}" ? text.dropFirst() : text[...]
+        // "\r\n" is one Character in Swift, so splitting at "\n", "\r\n" and "\r" handles every line
+        // end (and only those: a form feed or U+2028 stays inside its line).
+        for line in body.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
             number += 1
             if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
-            let fields = line.split(separator: delimiter, omittingEmptySubsequences: false).map(clean)
+            guard let fields = splitFields(line, delimiter: delimiter) else {
+                throw .badCSV(path: path, line: number, reason: "a quoted field is not closed on its line")
+            }
             lines.append((number, fields))
         }
         guard let first = lines.first else { throw .badCSV(path: path, line: 1, reason: "no data lines") }
@@ -119,6 +125,7 @@ public struct CSV: Sendable {
         let featureCount = width - (labelIndex == nil ? 0 : 1)
         var values = [Double](repeating: 0, count: rows * featureCount)
         var labelValues = [Double](repeating: 0, count: labelIndex == nil ? 0 : rows)
+        var integerLabels = [Int](repeating: 0, count: labelIndex != nil && labelDType == .int64 ? rows : 0)
         for (r, line) in dataLines.enumerated() {
             guard line.fields.count == width else {
                 throw .badCSV(path: path, line: line.number,
@@ -131,15 +138,24 @@ public struct CSV: Sendable {
                                   reason: "field \(j + 1) (\(names[j])) is not a number: \"\(field)\"")
                 }
                 if j == labelIndex {
-                    if labelDType == .int64 || labelDType == .bool, v.rounded() != v || !v.isFinite {
-                        throw .badCSV(path: path, line: line.number,
-                                      reason: "label \"\(field)\" in column \(names[j]) is not a whole number")
+                    switch labelDType {
+                    case .int64:
+                        // Exact when written as an integer; otherwise a whole number in range.
+                        if let n = Int(field) { integerLabels[r] = n } else if isWholeInt64(v) { integerLabels[r] = Int(v) } else {
+                            throw .badCSV(path: path, line: line.number,
+                                          reason: "label \"\(field)\" in column \(names[j]) is not a whole number in int64's range")
+                        }
+                    case .bool:
+                        guard v == 0 || v == 1 else {
+                            throw .badCSV(path: path, line: line.number, reason: "label \"\(field)\" in column \(names[j]) is not 0 or 1")
+                        }
+                    default: break
                     }
                     labelValues[r] = v
                 } else {
-                    if featureDType == .int64, v.rounded() != v || !v.isFinite {
+                    if featureDType == .int64, !isWholeInt64(v) {
                         throw .badCSV(path: path, line: line.number,
-                                      reason: "field \(j + 1) (\(names[j])) is not a whole number: \"\(field)\"")
+                                      reason: "field \(j + 1) (\(names[j])) is not a whole number in int64's range: \"\(field)\"")
                     }
                     values[r * featureCount + c] = v
                     c += 1
@@ -147,24 +163,69 @@ public struct CSV: Sendable {
             }
         }
         let features = Tensor(values, shape: [rows, featureCount]).cast(to: featureDType)
-        let labels = labelIndex.map { _ in Tensor(labelValues, shape: [rows]).cast(to: labelDType) }
+        let labels = labelIndex.map { _ in
+            labelDType == .int64 ? Tensor(integerLabels, shape: [rows]) : Tensor(labelValues, shape: [rows]).cast(to: labelDType)
+        }
         var featureNames = names
         var labelName: String?
         if let i = labelIndex { labelName = featureNames.remove(at: i) }
         return CSV(columns: featureNames, labelColumn: labelName, features: features, labels: labels)
     }
 
-    /// A field without surrounding blanks and double quotes.
-    private static func clean(_ field: Substring) -> Substring {
+    /// The fields of one line: split at `delimiter` outside double quotes, blanks around each
+    /// field removed, a quoted field unquoted (`""` inside it is one `"`); nil for an unclosed quote.
+    private static func splitFields(_ line: Substring, delimiter: Character) -> [Substring]? {
+        guard line.contains("\"") else {
+            return line.split(separator: delimiter, omittingEmptySubsequences: false).map(trimmed)
+        }
+        var fields: [Substring] = []
+        var rest = line[...]
+        while true {
+            rest = rest.drop { $0 == " " || $0 == "\t" }
+            if rest.first == "\"" {
+                var value = ""
+                var i = rest.index(after: rest.startIndex)
+                var closed = false
+                while i < rest.endIndex {
+                    if rest[i] == "\"" {
+                        let next = rest.index(after: i)
+                        if next < rest.endIndex, rest[next] == "\"" { value.append("\""); i = rest.index(after: next); continue }
+                        closed = true
+                        i = next
+                        break
+                    }
+                    value.append(rest[i])
+                    i = rest.index(after: i)
+                }
+                guard closed else { return nil }
+                fields.append(Substring(value))
+                rest = rest[i...].drop { $0 == " " || $0 == "\t" }
+                if rest.isEmpty { return fields }
+                guard rest.first == delimiter else { return nil }
+                rest = rest.dropFirst()
+            } else {
+                let end = rest.firstIndex(of: delimiter) ?? rest.endIndex
+                fields.append(trimmed(rest[..<end]))
+                if end == rest.endIndex { return fields }
+                rest = rest[rest.index(after: end)...]
+            }
+        }
+    }
+
+    /// `field` without surrounding blanks.
+    private static func trimmed(_ field: Substring) -> Substring {
         var f = field.drop { $0 == " " || $0 == "\t" }
         while let l = f.last, l == " " || l == "\t" { f = f.dropLast() }
-        if f.count >= 2, f.first == "\"", f.last == "\"" { f = f.dropFirst().dropLast() }
         return f
     }
 
-    /// A number in C syntax (`1`, `-2.5e3`, `nan`, `inf`), or `nil`.
+    /// Whether `v` converts to `Int` exactly.
+    private static func isWholeInt64(_ v: Double) -> Bool { v.rounded() == v && -0x1p63 <= v && v < 0x1p63 }
+
+    /// A decimal number (`1`, `-2.5e3`, `nan`, `inf`), or `nil` (also for hexadecimal forms, which
+    /// `Double.init` would accept but NumPy does not).
     private static func parseNumber(_ s: Substring) -> Double? {
-        if s.isEmpty { return nil }
+        if s.isEmpty || s.contains(where: { $0 == "x" || $0 == "X" }) { return nil }
         return Double(s)
     }
 }

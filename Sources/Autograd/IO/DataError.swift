@@ -20,6 +20,9 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
     case unexpectedShape(path: String, expected: String, found: [Int])
     /// The file's IDX element type is not the one the loader needs (e.g. labels that are not uint8).
     case unexpectedElementType(path: String, expected: IDX.ElementType, found: IDX.ElementType)
+    /// An element cannot be converted to the requested integer dtype (not a whole number, or out
+    /// of its range); `index` is its 0-based position.
+    case notRepresentable(path: String, index: Int, value: Double, dtype: DType)
     /// An image file and its label file disagree on the number of samples.
     case countMismatch(imagesPath: String, images: Int, labelsPath: String, labels: Int)
     /// The training and test images of a dataset differ in size (`[rows, cols]` each).
@@ -50,6 +53,8 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
         case let .unexpectedElementType(path, expected, found):
             return "\(path): expected \(expected) elements (IDX type code 0x\(Self.hex(expected.rawValue))), "
                 + "found \(found) (type code 0x\(Self.hex(found.rawValue)))"
+        case let .notRepresentable(path, index, value, dtype):
+            return "\(path): element \(index) (\(value)) cannot be read as \(dtype): not a whole number in its range"
         case let .countMismatch(imagesPath, images, labelsPath, labels):
             return "\(imagesPath) has \(images) images but \(labelsPath) has \(labels) labels"
         case let .imageSizeMismatch(trainPath, train, testPath, test):

@@ -66,7 +66,8 @@ public enum IDX {
     ///   - scale: a factor applied to every value on conversion to a float dtype (ignored for
     ///     `int64` and `bool`).
     /// - Throws: ``DataError`` naming the file: unreadable, corrupt gzip, bad magic number, unknown
-    ///   type code, truncated header or data, or bytes beyond the announced data.
+    ///   type code, truncated header or data, bytes beyond the announced data, or (reading a float
+    ///   file as `int64`) an element that is not a whole number in range.
     public static func read(path: String, dtype: DType? = nil, scale: Double = 1) throws(DataError) -> Tensor {
         let bytes = try fileContents(path)
         return try decode(bytes, path: path, dtype: dtype, scale: scale)
@@ -118,6 +119,13 @@ public enum IDX {
         if bytes.count < expected { throw .truncated(path: path, expected: expected, actual: bytes.count) }
         if bytes.count > expected { throw .sizeMismatch(path: path, expected: expected, actual: bytes.count) }
         let target = dtype ?? header.elementType.defaultDType
+        if target == .int64, header.elementType == .float32 || header.elementType == .float64 {
+            // Integers from a float file: only whole numbers in int64's range convert exactly.
+            let values = try decode(bytes, path: path, dtype: .float64, scale: 1).doubles
+            if let i = values.firstIndex(where: { $0.rounded() != $0 || !(-0x1p63 <= $0 && $0 < 0x1p63) }) {
+                throw .notRepresentable(path: path, index: i, value: values[i], dtype: .int64)
+            }
+        }
         let out = Tensor.uninitialized(shape: header.shape, dtype: target)
         bytes.withUnsafeBytes { raw in
             let src = raw.baseAddress! + header.byteCount
@@ -142,9 +150,11 @@ public enum IDX {
         case .uint8:
             let p = src.assumingMemoryBound(to: UInt8.self)
             if T.self == Float.self {
+                // A table of the 256 values, each rounded once from double precision like every
+                // other source type (for scale 1/255 it equals Float(v) / 255, as torchvision's).
                 let d = UnsafeMutableRawPointer(dst).assumingMemoryBound(to: Float.self)
-                let s = Float(scale)
-                for i in 0..<count { d[i] = Float(p[i]) * s }
+                let table = (0..<256).map { Float(Double($0) * scale) }
+                for i in 0..<count { d[i] = table[Int(p[i])] }
             } else if T.self == Int.self {
                 let d = UnsafeMutableRawPointer(dst).assumingMemoryBound(to: Int.self)
                 for i in 0..<count { d[i] = Int(p[i]) }

@@ -142,11 +142,12 @@ public struct MNIST: Sendable {
     /// 2. `Data/<name>` in the current directory and each of its parents;
     /// 3. `Data/<name>` beside the running executable and each of its parents (so
     ///    `.build/release/autograd` finds the repository's `Data/`);
-    /// 4. the repository this source file was compiled from (`#filePath`);
+    /// 4. the repository the library was compiled from (this source file's `#filePath`, or
+    ///    `sourceFile` if given);
     /// 5. for Fashion-MNIST, ``debianFashionMNISTDirectory``.
     ///
     /// A directory counts when it holds `train-labels-idx1-ubyte` (gzipped or not).
-    public static func defaultDirectory(for dataset: Dataset = .mnist, sourceFile: String = #filePath) throws(DataError) -> String {
+    public static func defaultDirectory(for dataset: Dataset = .mnist, sourceFile: String? = nil) throws(DataError) -> String {
         let name = dataset.rawValue
         var candidates: [String] = []
         if let env = ProcessInfo.processInfo.environment["AUTOGRAD_DATA"], !env.isEmpty {
@@ -168,7 +169,7 @@ public struct MNIST: Sendable {
             candidates += ancestors(of: exe.deletingLastPathComponent().path)
         }
         // Sources/Autograd/IO/MNIST.swift → the repository root is three levels up.
-        let repo = URL(fileURLWithPath: sourceFile).deletingLastPathComponent().deletingLastPathComponent()
+        let repo = URL(fileURLWithPath: sourceFile ?? libraryFilePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent()
         candidates.append(repo.appendingPathComponent("Data").appendingPathComponent(name).path)
         if dataset == .fashionMNIST { candidates.append(debianFashionMNISTDirectory) }
@@ -178,3 +179,6 @@ public struct MNIST: Sendable {
         throw .dataDirectoryNotFound(dataset: name, searched: candidates)
     }
 }
+
+/// This file's path at compile time (a `#filePath` default argument would be the caller's).
+private let libraryFilePath = #filePath

@@ -119,8 +119,9 @@ public enum NumPy {
             throw .unsupportedDType(path: path, key: key, dtype: descr)
         }
         let dataStart = start + headerLength
-        let count = shape.reduce(1, *)
-        let need = count * dtype.byteSize
+        guard let need = byteCount(shape: shape, elementSize: dtype.byteSize) else {
+            throw bad("shape \(shape) is too large to address")
+        }
         guard b.count - dataStart >= need else {
             throw bad("truncated data: shape \(shape) needs \(need) bytes, \(b.count - dataStart) present")
         }
@@ -179,6 +180,12 @@ public enum NumPy {
         // Entries are made one at a time, so at most one tensor's .npy bytes are held at once.
         var names = tensors.keys.sorted().map { $0 + ".npy" }
         if !metadata.isEmpty { names.append("__metadata__.json") }
+        guard names.count < 0xFFFF else {
+            throw .cannotWrite(path: path, reason: "\(names.count) entries; an .npz archive holds at most 65,534 here (use safetensors)")
+        }
+        if let long = names.first(where: { $0.utf8.count > 0xFFFF }) {
+            throw .cannotWrite(path: path, reason: "the name \"\(long.prefix(40))…\" is longer than a zip entry name can be (65,535 bytes)")
+        }
         func entryData(_ name: String) -> [UInt8] {
             if let t = tensors[String(name.dropLast(4))], name.hasSuffix(".npy") { return npyBytes(t) }
             let items = metadata.keys.sorted().map { "\(JSON.quote($0)):\(JSON.quote(metadata[$0]!))" }
@@ -257,6 +264,9 @@ public enum NumPy {
                 }
             }
         }
+        if tensors.isEmpty && metadata.isEmpty {
+            throw .malformed(path: path, reason: "a zip archive with no .npy entries (not an .npz checkpoint)")
+        }
         return (tensors, metadata)
     }
 }
@@ -288,10 +298,12 @@ enum Zip {
         var cdOffset = Int(LittleEndian.uint32(b, eocd + 16))
         // A zip64 end record, found through its locator just before the classic one.
         if eocd >= 20, LittleEndian.uint32(b, eocd - 20) == 0x0706_4B50 {
-            let z = Int(LittleEndian.uint64(b, eocd - 12))
-            guard z >= 0, z + 56 <= b.count, LittleEndian.uint32(b, z) == 0x0606_4B50 else { throw bad("bad zip64 end record") }
-            count = Int(LittleEndian.uint64(b, z + 32))
-            cdOffset = Int(LittleEndian.uint64(b, z + 48))
+            guard let z = Int(exactly: LittleEndian.uint64(b, eocd - 12)), z + 56 <= b.count,
+                  LittleEndian.uint32(b, z) == 0x0606_4B50,
+                  let n = Int(exactly: LittleEndian.uint64(b, z + 32)), let o = Int(exactly: LittleEndian.uint64(b, z + 48)),
+                  n <= b.count / 46 else { throw bad("bad zip64 end record") }
+            count = n
+            cdOffset = o
         }
         var out: [Entry] = []
         var p = cdOffset
@@ -314,9 +326,11 @@ enum Zip {
                 let id = LittleEndian.uint16(b, e), size = Int(LittleEndian.uint16(b, e + 2))
                 if id == 1 {
                     var q = e + 4
-                    if usize == 0xFFFF_FFFF, q + 8 <= extraEnd { usize = Int(LittleEndian.uint64(b, q)); q += 8 }
-                    if csize == 0xFFFF_FFFF, q + 8 <= extraEnd { csize = Int(LittleEndian.uint64(b, q)); q += 8 }
-                    if offset == 0xFFFF_FFFF, q + 8 <= extraEnd { offset = Int(LittleEndian.uint64(b, q)); q += 8 }
+                    // (A value beyond Int.max becomes −1, rejected when the entry is read.)
+                    func wide(_ q: Int) -> Int { Int(exactly: LittleEndian.uint64(b, q)) ?? -1 }
+                    if usize == 0xFFFF_FFFF, q + 8 <= extraEnd { usize = wide(q); q += 8 }
+                    if csize == 0xFFFF_FFFF, q + 8 <= extraEnd { csize = wide(q); q += 8 }
+                    if offset == 0xFFFF_FFFF, q + 8 <= extraEnd { offset = wide(q); q += 8 }
                 }
                 e += 4 + size
             }
@@ -333,11 +347,17 @@ enum Zip {
         guard h >= 0, h + 30 <= b.count, LittleEndian.uint32(b, h) == 0x0403_4B50 else { throw bad("bad local header") }
         let start = h + 30 + Int(LittleEndian.uint16(b, h + 26)) + Int(LittleEndian.uint16(b, h + 28))
         guard entry.compressedSize >= 0, start + entry.compressedSize <= b.count else { throw bad("data runs past the end of the file") }
+        guard entry.size >= 0 else { throw bad("invalid size in the central directory") }
         let raw = Array(b[start..<(start + entry.compressedSize)])
         let data: [UInt8]
         switch entry.method {
         case 0: data = raw
         case 8:
+            // Deflate expands at most 1032:1; a larger claimed size is corrupt, and would otherwise
+            // be allocated before inflating.
+            guard entry.size <= 1032 * entry.compressedSize + 1024 else {
+                throw bad("claims \(entry.size) bytes from \(entry.compressedSize) deflated bytes (more than deflate can expand)")
+            }
             do { data = try Zlib.inflateRaw(raw, outputSize: entry.size) } catch { throw bad("corrupt deflate data: \(error.reason)") }
         default: throw bad("unsupported compression method \(entry.method) (only stored and deflated)")
         }

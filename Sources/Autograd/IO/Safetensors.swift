@@ -32,6 +32,9 @@ public enum Safetensors {
     /// Atomically writes `tensors` and `metadata` to `path`. Names are written in sorted order,
     /// header and data alike, so equal inputs give byte-identical files.
     public static func write(_ tensors: [String: Tensor], metadata: [String: String] = [:], to path: String) throws(CheckpointError) {
+        if tensors["__metadata__"] != nil {
+            throw .cannotWrite(path: path, reason: "\"__metadata__\" is reserved by the format for the metadata; rename that tensor")
+        }
         let names = tensors.keys.sorted()
         let data = names.map { tensors[$0]!.primalData.contiguous() }
         var entries: [String] = []
@@ -88,6 +91,7 @@ public enum Safetensors {
         let dataSize = bytes.count - headerEnd
         var tensors: [String: Tensor] = [:]
         var metadata: [String: String] = [:]
+        var ranges: [(start: Int, end: Int, key: String)] = []
         for (key, value) in header {
             if key == "__metadata__" {
                 guard let map = value as? [String: Any] else { throw bad("__metadata__ is not an object") }
@@ -113,17 +117,43 @@ public enum Safetensors {
                   offsets[1] <= dataSize else {
                 throw bad("tensor \"\(key)\" has data_offsets \(offsetsAny) outside the \(dataSize) data bytes")
             }
-            let count = shape.reduce(1, *)
-            guard offsets[1] - offsets[0] == count * dtype.byteSize else {
-                throw bad("tensor \"\(key)\" of shape \(shape) and dtype \(dtypeName) needs \(count * dtype.byteSize) bytes, "
+            guard let need = byteCount(shape: shape, elementSize: dtype.byteSize) else {
+                throw bad("tensor \"\(key)\" has shape \(shape), too large to address")
+            }
+            guard offsets[1] - offsets[0] == need else {
+                throw bad("tensor \"\(key)\" of shape \(shape) and dtype \(dtypeName) needs \(need) bytes, "
                           + "its data_offsets span \(offsets[1] - offsets[0])")
             }
+            ranges.append((offsets[0], offsets[1], key))
             let t = Tensor.fromBytes(bytes, at: headerEnd + offsets[0], shape: shape, dtype: dtype)
             if dtype == .bool, !t.boolBytesAreValid { throw bad("tensor \"\(key)\" has bool bytes other than 0 and 1") }
             tensors[key] = t
         }
+        // As the format requires: the tensors' byte ranges tile the data exactly, no overlaps, gaps
+        // or trailing bytes.
+        var next = 0
+        for r in ranges.sorted(by: { ($0.start, $0.end, $0.key) < ($1.start, $1.end, $1.key) }) {
+            guard r.start == next else {
+                throw bad(r.start < next ? "tensor \"\(r.key)\" overlaps the data of another tensor"
+                                         : "\(r.start - next) bytes before tensor \"\(r.key)\" belong to no tensor")
+            }
+            next = r.end
+        }
+        guard next == dataSize else { throw bad("\(dataSize - next) bytes after the last tensor belong to no tensor") }
         return (tensors, metadata)
     }
+}
+
+/// The bytes of a tensor of `shape` with elements of `elementSize` bytes, or nil when the count
+/// overflows (a corrupt or hostile header).
+func byteCount(shape: [Int], elementSize: Int) -> Int? {
+    var n = elementSize
+    for d in shape {
+        let (m, overflow) = n.multipliedReportingOverflow(by: d)
+        if overflow { return nil }
+        n = m
+    }
+    return n
 }
 
 /// Little-endian integers to and from bytes.
@@ -163,9 +193,12 @@ enum JSON {
         return out + "\""
     }
 
-    /// A JSON number as an `Int`, when it is a whole number.
+    /// A JSON number as an `Int`, when it is written as an integer (not `4.0`, not `true`).
     static func int(_ v: Any) -> Int? {
         if let n = v as? NSNumber {
+            // JSONSerialization reads integers as "i"/"q" numbers, `4.0` as "d", `true` as "c".
+            let kind = String(cString: n.objCType)
+            guard kind != "c", kind != "B", kind != "d", kind != "f" else { return nil }
             let d = n.doubleValue
             guard d.rounded() == d, abs(d) < 0x1p62 else { return nil }
             return n.intValue
