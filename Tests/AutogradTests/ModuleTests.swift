@@ -425,6 +425,60 @@ struct ModuleTests {
         #expect(h.b.wrapped.doubles == [0, 0] && h.w.doubles == (4 * start.w - 2 * start.b.wrapped).doubles)
     }
 
+    struct Branches: Module {
+        var a, b: BatchNorm
+        func callAsFunction(_ x: Tensor) -> Tensor { a(x) + b(x + 100) }
+    }
+
+    @Test func copiesOfOneBatchNormAtTwoPlacesKeepTheirOwnStatistics() {
+        let x = Tensor([1.0, 2.0, 3.0, 5.0], shape: [2, 2])
+        let template = BatchNorm(features: 2)
+        var net = Branches(a: template, b: template)
+        _ = net.updatingRunningStatistics { m in m(x) }
+        // momentum 0.1: 0.1 × batch mean; branch b sees x + 100.
+        #expect(net.a.runningMean.doubles == [0.1 * 2, 0.1 * 3.5])
+        #expect(net.b.runningMean.doubles == [0.1 * 102, 0.1 * 103.5])
+        #expect(template.runningMean.doubles == [0, 0])
+    }
+
+    struct Blocks: Module {
+        var blocks: [Dropout]
+        var extra: Dropout?
+        func callAsFunction(_ x: Tensor) -> Tensor { blocks.reduce(extra.map { $0(x) } ?? x) { $1($0) } }
+    }
+
+    @Test func evaluationModeReachesArraysAndOptionalsOfModules() {
+        let net = Blocks(blocks: [Dropout(probability: 0.5, seed: 1), Dropout(probability: 0.5, seed: 2)],
+                         extra: Dropout(probability: 0.5, seed: 3)).training(false)
+        #expect(net.blocks.allSatisfy { !$0.training } && net.extra?.training == false)
+        let x = Tensor.ones([4, 4])
+        #expect(net(x).doubles == x.doubles)
+    }
+
+    @Test func dropoutInsideACheckpointReplaysItsMasks() {
+        // The recomputation in the backward pass must use the forward pass's mask.
+        let x = Tensor.randn([4, 6], seed: 5)
+        let net = Sequential(Linear(inputSize: 6, outputSize: 6, seed: 1), Dropout(probability: 0.5, seed: 3),
+                             Linear(inputSize: 6, outputSize: 1, seed: 2))
+        let plain = valueAndGrad { (m: Sequential) in m(x).sum() }(net)
+        var fresh = net
+        fresh.layers[1] = Dropout(probability: 0.5, seed: 3)   // the same mask sequence again
+        let checkpointed = valueAndGrad(checkpoint { (m: Sequential) in m(x).sum() })(fresh)
+        #expect(checkpointed.0.doubles == plain.0.doubles)
+        for (a, b) in zip(checkpointed.1.tensors, plain.1.tensors) {
+            #expect(zip(a.doubles, b.doubles).allSatisfy { abs($0 - $1) <= 1e-12 * Swift.max(1, abs($1)) })
+        }
+        // Nested checkpoints replay too.
+        var again = net
+        again.layers[1] = Dropout(probability: 0.5, seed: 3)
+        let inner = checkpoint { (m: Sequential) in m(x).sum() }
+        let nested = valueAndGrad(checkpoint { (m: Sequential) in inner(m) * 1 })(again)
+        #expect(nested.0.doubles == plain.0.doubles)
+        for (a, b) in zip(nested.1.tensors, plain.1.tensors) {
+            #expect(zip(a.doubles, b.doubles).allSatisfy { abs($0 - $1) <= 1e-12 * Swift.max(1, abs($1)) })
+        }
+    }
+
     @Test func frozenParametersRoundTripThroughCheckpoints() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("models-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

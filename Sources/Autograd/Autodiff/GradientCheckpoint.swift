@@ -32,16 +32,21 @@ public func checkpoint<P: ParameterTree>(_ f: @escaping (P) -> Tensor) -> (P) ->
         }
         // The primitive lives for this call only and runs on this thread, so the non-Sendable
         // function may be captured.
+        // Stateful random draws (dropout masks) made by the forward pass are replayed by every
+        // recomputation, so it computes the same function.
+        let draws = DrawLog()
         let segment = SegmentFunction(run: { f(rebuild($0)) })
         let primitive = NaryPrimitive("checkpoint",
-            forward: { leaves in segment.run(leaves) },
+            forward: { leaves in draws.run(.record) { segment.run(leaves) } },
             vjp: { g, _, leaves, i in
                 // Recompute the segment under a fresh trace and pull the cotangent back.
-                vjp { (args: [Tensor]) in segment.run(args) }(leaves).pullback(g)[i]
+                draws.run(.replay) { vjp { (args: [Tensor]) in segment.run(args) }(leaves).pullback(g)[i] }
             },
             jvp: { tangents, _, leaves in
                 let v = zip(tangents, leaves).map { $0 ?? Tensor.zeros(like: $1.primalData) }
-                return forwardDifferentiate(leaves, v, { (args: [Tensor]) in segment.run(args) }, op: "checkpoint").tangent
+                return draws.run(.replay) {
+                    forwardDifferentiate(leaves, v, { (args: [Tensor]) in segment.run(args) }, op: "checkpoint").tangent
+                }
             })
         return primitive(x.tensors)
     }

@@ -86,6 +86,7 @@ public struct Initializer: Sendable {
 
     /// A tensor of `shape` drawn with `seed` (same seed, same numbers).
     public func callAsFunction(_ shape: [Int], seed: UInt64, dtype: DType = .float64) -> Tensor {
+        require(dtype.isFloatingPoint, "Initializer \(name): dtype must be float32 or float64, got \(dtype)")
         let t = draw(shape, seed, dtype)
         require(t.shape == shape && t.dtype == dtype,
                 "Initializer \(name): produced \(t.dtype) \(t.shape), expected \(dtype) \(shape)")
@@ -138,7 +139,7 @@ public struct Initializer: Sendable {
     /// the leaky ReLU gain √(2 / (1 + negativeSlope²)) (PyTorch's defaults: slope 0, so gain √2).
     public static func heUniform(negativeSlope: Double = 0, mode: FanMode = .fanIn,
                                  nonlinearity: InitializerNonlinearity? = nil) -> Initializer {
-        Initializer(name: "heUniform(negativeSlope: \(negativeSlope), mode: \(mode))") { shape, seed, dtype in
+        Initializer(name: "heUniform(negativeSlope: \(negativeSlope), mode: \(mode)\(nonlinearity.map { ", nonlinearity: \($0)" } ?? ""))") { shape, seed, dtype in
             let f = fansForScaling("heUniform", shape)
             let fan = Double(mode == .fanIn ? f.fanIn : f.fanOut)
             let bound = heGain(negativeSlope, nonlinearity) * (3 / fan).squareRoot()
@@ -150,7 +151,7 @@ public struct Initializer: Sendable {
     /// ``heUniform(negativeSlope:mode:nonlinearity:)``).
     public static func heNormal(negativeSlope: Double = 0, mode: FanMode = .fanIn,
                                 nonlinearity: InitializerNonlinearity? = nil) -> Initializer {
-        Initializer(name: "heNormal(negativeSlope: \(negativeSlope), mode: \(mode))") { shape, seed, dtype in
+        Initializer(name: "heNormal(negativeSlope: \(negativeSlope), mode: \(mode)\(nonlinearity.map { ", nonlinearity: \($0)" } ?? ""))") { shape, seed, dtype in
             let f = fansForScaling("heNormal", shape)
             let fan = Double(mode == .fanIn ? f.fanIn : f.fanOut)
             let std = heGain(negativeSlope, nonlinearity) / fan.squareRoot()

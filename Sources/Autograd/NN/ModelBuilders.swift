@@ -75,7 +75,8 @@ private func probability(_ list: [Double], _ i: Int, _ op: String) -> Double {
 public struct NeuralNetwork {
     /// `f(params, input)`: input (batch, inputFeatures) → (batch, hiddenFeatures.last).
     public let function: ModelFunction
-    /// The initialised parameters (a ``Sequential``; names `"1.weight"`, …).
+    /// The initialised parameters (a ``Sequential``: layers named by position, so the first
+    /// linear layer's weight is `"0.weight"`, or `"1.weight"` after a dropout layer).
     public var parameters: Sequential
 
     /// Builds the network; parameters are drawn with seeds derived from `seed`.
@@ -88,6 +89,8 @@ public struct NeuralNetwork {
                 seed: UInt64 = 0, dtype: DType = .float64) {
         require(inputFeatures > 0 && !hiddenFeatures.isEmpty && hiddenFeatures.allSatisfy { $0 > 0 },
                 "NeuralNetwork: needs a positive input size and at least one positive layer size, got \(inputFeatures) → \(hiddenFeatures)")
+        require(dropoutProbabilities.count <= hiddenFeatures.count,
+                "NeuralNetwork: \(dropoutProbabilities.count) dropout probabilities for \(hiddenFeatures.count) layers")
         var layers: [any Module] = []
         var inputs = inputFeatures
         for (i, outputs) in hiddenFeatures.enumerated() {

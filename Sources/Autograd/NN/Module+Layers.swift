@@ -203,8 +203,8 @@ public struct Flatten: Module {
 /// The number of forward passes of a ``Dropout`` module (shared by its copies).
 final class CallCounter: Sendable {
     private let count = Atomic<UInt64>(0)
-    /// The index of this call (0, 1, 2, …).
-    func next() -> UInt64 { count.wrappingAdd(1, ordering: .relaxed).oldValue }
+    /// The index of this call (0, 1, 2, …); replayed inside a recomputed ``checkpoint(_:)`` segment.
+    func next() -> UInt64 { DrawLog.draw { count.wrappingAdd(1, ordering: .relaxed).oldValue } }
 }
 
 /// Dropout (``dropout(_:probability:seed:training:)``) in training mode, the identity in
@@ -213,7 +213,8 @@ final class CallCounter: Sendable {
 /// Each forward pass draws a fresh mask: call `k` of a module uses the seed `derivedSeed(seed, k)`,
 /// so a run is reproducible from the seed. The call counter is shared by a module's copies (the one
 /// reference inside this value type: copying a network does not restart its masks) — the tape of a
-/// gradient keeps the mask of its forward pass, so gradients are exact. Set ``seed`` to restart.
+/// gradient keeps the mask of its forward pass, and a ``checkpoint(_:)`` segment recomputed in the
+/// backward pass replays its masks, so gradients are exact. Set ``seed`` to restart.
 public struct Dropout: Module {
     /// The probability of zeroing an element.
     public var probability: Double
@@ -279,8 +280,9 @@ public struct BatchNorm: Module {
     public var epsilon: Double
     /// Batch statistics (training) or running statistics (evaluation).
     public var training: Bool
-    /// Identifies the module and its copies to ``ParameterTree/updatingRunningStatistics(_:)``.
-    let identity: Int
+    /// Identifies the module and its copies to ``ParameterTree/updatingRunningStatistics(_:)``
+    /// (which first gives each position in the tree an identity of its own).
+    var identity: Int
 
     /// A batch norm over `features` channels, in training mode by default.
     public init(features: Int, momentum: Double = 0.1, epsilon: Double = 1e-5, affine: Bool = true,
@@ -313,6 +315,7 @@ public struct BatchNorm: Module {
     /// `weight`, `bias`, then (except for optimizers) `runningMean`, `runningVariance` — after
     /// storing recorded statistics when called by ``ParameterTree/updatingRunningStatistics(_:)``.
     public mutating func updateTensors(_ body: (inout Tensor) -> Void) {
+        if RunningStatistics.renumbering { identity = RunningStatistics.newIdentity() }
         if let pending = RunningStatistics.pending, let update = pending.update(for: identity) {
             runningMean = update[0]
             runningVariance = update[1]
@@ -380,6 +383,7 @@ public struct Embedding: Module {
     /// A table of N(0, 1) rows (or `initializer`'s).
     public init(vocabularySize: Int, features: Int, seed: UInt64 = 0, dtype: DType = .float64,
                 initializer: Initializer = .normal()) {
+        require(vocabularySize > 0 && features > 0, "Embedding: vocabulary size and features must be positive, got \(vocabularySize) and \(features)")
         self.init(weight: initializer([vocabularySize, features], seed: derivedSeed(seed, 0), dtype: dtype))
     }
 

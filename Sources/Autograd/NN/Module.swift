@@ -5,8 +5,14 @@ import Synchronization
 // input. Parameters are found as for any ParameterTree (struct reflection), so gradients, optimizers
 // and checkpoints work on modules with no extra code.
 
-/// A layer or model as a value: its parameters are its tensor-valued stored properties (and those
-/// of its submodules), found automatically, and it maps an input to an output.
+/// A layer or model as a value: its parameters are its tensor-valued stored `var` properties (and
+/// those of its submodules, arrays, dictionaries and optionals of them), found automatically, and
+/// it maps an input to an output.
+///
+/// Only `var` properties of concrete types are found: a `let` property cannot be updated, so it
+/// is a constant of the module (no gradient, not saved), and an existential (`any Module`) or a
+/// tuple is opaque to the reflection — keep such layers in a ``Sequential`` or give the field a
+/// concrete type.
 ///
 /// ```swift
 /// struct MyNet: Module {
@@ -33,20 +39,30 @@ public protocol Module: ParameterTree {
     /// its submodules.
     ///
     /// The default implementation recurses, by reflection, into the stored properties whose type
-    /// is a concrete `Module` (including ``Sequential``). A module keeping submodules elsewhere
-    /// (in an array of a concrete type, an optional) implements it to reach them.
+    /// is a concrete `Module` (including ``Sequential``), or an array, optional or dictionary of
+    /// one. A module keeping submodules elsewhere (an existential `any Module`) implements it to
+    /// reach them.
     mutating func setTraining(_ training: Bool)
 }
 
 extension Module {
-    /// See ``Module/setTraining(_:)``: recurses into stored properties of concrete module types.
+    /// See ``Module/setTraining(_:)``: recurses into stored properties of concrete module types,
+    /// and into arrays, optionals and dictionaries of them (as `model.eval()` reaches a
+    /// `ModuleList`).
     public mutating func setTraining(_ training: Bool) {
         _ = _forEachFieldWithKeyPath(of: Self.self) { _, keyPath in
-            guard let valueType = type(of: keyPath).valueType as? any Module.Type else { return true }
-            func open<V: Module>(_: V.Type) {
-                if let kp = keyPath as? WritableKeyPath<Self, V> { self[keyPath: kp].setTraining(training) }
+            let valueType = type(of: keyPath).valueType
+            if let moduleType = valueType as? any Module.Type {
+                func open<V: Module>(_: V.Type) {
+                    if let kp = keyPath as? WritableKeyPath<Self, V> { self[keyPath: kp].setTraining(training) }
+                }
+                open(moduleType)
+            } else if let containerType = valueType as? any ModuleContainer.Type {
+                func open<V: ModuleContainer>(_: V.Type) {
+                    if let kp = keyPath as? WritableKeyPath<Self, V> { self[keyPath: kp].setTrainingOfModules(training) }
+                }
+                open(containerType)
             }
-            open(valueType)
             return true
         }
     }
@@ -63,6 +79,29 @@ extension Module {
 
     /// The number of scalars in all parameter tensors (frozen ones and running statistics included).
     public var parameterCount: Int { tensors.reduce(0) { $0 + $1.count } }
+}
+
+/// Collections of modules that ``Module/setTraining(_:)`` reaches inside a module's stored
+/// properties.
+protocol ModuleContainer {
+    mutating func setTrainingOfModules(_ training: Bool)
+}
+
+extension Array: ModuleContainer where Element: Module {
+    mutating func setTrainingOfModules(_ training: Bool) { for i in indices { self[i].setTraining(training) } }
+}
+
+extension Optional: ModuleContainer where Wrapped: Module {
+    mutating func setTrainingOfModules(_ training: Bool) {
+        if case .some(var module) = self {
+            module.setTraining(training)
+            self = .some(module)
+        }
+    }
+}
+
+extension Dictionary: ModuleContainer where Value: Module {
+    mutating func setTrainingOfModules(_ training: Bool) { for k in keys { self[k]!.setTraining(training) } }
 }
 
 // MARK: - Freezing
@@ -176,8 +215,14 @@ public struct Sequential: Module {
 
     /// Layer `i`.
     public subscript(i: Int) -> any Module {
-        get { layers[i] }
-        set { layers[i] = newValue }
+        get {
+            require(layers.indices.contains(i), "Sequential: index \(i) is out of range for \(layers.count) layers")
+            return layers[i]
+        }
+        set {
+            require(layers.indices.contains(i), "Sequential: index \(i) is out of range for \(layers.count) layers")
+            layers[i] = newValue
+        }
     }
 }
 
@@ -324,6 +369,9 @@ enum RunningStatistics {
     @TaskLocal static var recorder: StatisticsRecorder?
     /// Set while the recorded statistics are stored into the tree.
     @TaskLocal static var pending: StatisticsRecorder?
+    /// Set while each batch norm of a tree takes a fresh identity, so that copies placed at
+    /// different positions (two branches made from one template) are told apart.
+    @TaskLocal static var renumbering = false
 
     private static let counter = Atomic<Int>(0)
 
@@ -348,10 +396,12 @@ extension ParameterTree {
     /// opt.update(&net, along: g)
     /// ```
     ///
-    /// Modules are matched by identity (a module and its copies share one), so a batch norm
-    /// applied several times in `body` keeps the statistics of its last call.
+    /// Each batch norm position in the tree is one module (copies of one template placed at two
+    /// positions are updated separately); a batch norm applied several times in `body` keeps the
+    /// statistics of its last call.
     public mutating func updatingRunningStatistics<R>(_ body: (Self) throws -> R) rethrows -> R {
         let recorder = StatisticsRecorder()
+        RunningStatistics.$renumbering.withValue(true) { self.updateTensors { _ in } }
         let snapshot = self
         let result = try RunningStatistics.$recorder.withValue(recorder) { try body(snapshot) }
         if !recorder.isEmpty {

@@ -71,3 +71,50 @@ extension Tensor {
         return Tensor(values, shape: shape).cast(to: dtype)
     }
 }
+
+// MARK: - Replaying draws
+
+/// The numbers drawn by stateful random sources (a ``Dropout`` module's call counter) inside a
+/// recorded region, so a recomputation of the region — ``checkpoint(_:)``'s backward pass —
+/// draws the same ones and sees the same masks as the forward pass did.
+final class DrawLog: @unchecked Sendable {
+    /// Recording appends each draw; replaying hands them back in order.
+    enum Mode { case record, replay }
+
+    private var values: [UInt64] = []
+    private var position = 0
+    private var mode = Mode.record
+    /// The log around this one while it is in use: a recording region inside a replayed one takes
+    /// its draws from there.
+    private var parent: DrawLog?
+
+    /// Runs `body` recording (`.record`, forgetting earlier draws) or replaying this log's draws.
+    func run<R>(_ mode: Mode, _ body: () -> R) -> R {
+        self.mode = mode
+        position = 0
+        if mode == .record { values = [] }
+        parent = DrawLog.current
+        defer { parent = nil }
+        return DrawLog.$current.withValue(self) { body() }
+    }
+
+    /// The next draw: replayed, or taken from the enclosing log or `fresh` and recorded.
+    func next(_ fresh: () -> UInt64) -> UInt64 {
+        if mode == .replay, position < values.count {
+            position += 1
+            return values[position - 1]
+        }
+        let v = parent?.next(fresh) ?? fresh()
+        if mode == .record { values.append(v) }
+        return v
+    }
+
+    /// The log of the innermost recorded or replayed region, if any.
+    @TaskLocal static var current: DrawLog?
+
+    /// A draw from a stateful source: `fresh()` outside any region.
+    static func draw(_ fresh: () -> UInt64) -> UInt64 {
+        guard let log = current else { return fresh() }
+        return log.next(fresh)
+    }
+}

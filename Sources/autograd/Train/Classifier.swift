@@ -26,7 +26,7 @@ enum ClassifierKind: String, CaseIterable, ExpressibleByArgument, Sendable {
     }
 
     /// The default number of epochs.
-    var defaultEpochs: Int { self == .logreg ? 10 : self == .mlp ? 8 : 4 }
+    var defaultEpochs: Int { switch self { case .logreg: 10; case .mlp: 8; case .cnn: 5; case .lstm: 4 } }
 
     /// The default optimizer: SGD for logistic regression, Adam for the networks.
     var defaultOptimizer: OptimizerKind { self == .logreg ? .sgd : .adam }

@@ -26,7 +26,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "The model: logreg, mlp, cnn or lstm (default: mlp, or the checkpoint's when resuming).")
     var model: ClassifierKind?
 
-    @Option(parsing: .unconditional, help: "Epochs to train in total (default: logreg 10, mlp 8, cnn 4, lstm 4).")
+    @Option(parsing: .unconditional, help: "Epochs to train in total (default: logreg 10, mlp 8, cnn 5, lstm 4).")
     var epochs: Int?
 
     @Option(name: .customLong("batch-size"), parsing: .unconditional, help: "Examples per step (default: \(defaultBatchSize)).")
