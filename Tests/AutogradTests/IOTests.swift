@@ -683,6 +683,23 @@ private func idxBytes(type: UInt8, shape: [Int], payload: [UInt8]) -> [UInt8] {
         #expect(generations.allSatisfy { $0 >= 1 })
     }
 
+    @Test func atomicWritesKeepModeAndSymbolicLinks() throws {
+        let dir = scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let file = "\(dir)/real.safetensors", link = "\(dir)/link.safetensors"
+        try Safetensors.write(["a": Tensor([1.0])], to: file)
+        chmod(file, 0o600)
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "real.safetensors")
+        try Safetensors.write(["a": Tensor([2.0])], to: link)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == "real.safetensors")
+        #expect(try Safetensors.read(path: file).tensors["a"]!.doubles == [2])
+        var st = stat()
+        #expect(stat(file, &st) == 0 && st.st_mode & 0o777 == 0o600)
+        #expect(throws: CheckpointError.cannotWrite(path: "\(dir)/absent/x.safetensors", reason: "the directory \(dir)/absent does not exist")) {
+            try Safetensors.write(["a": Tensor([1.0])], to: "\(dir)/absent/x.safetensors")
+        }
+    }
+
     @Test func aFailedWriteLeavesThePreviousFileIntact() throws {
         let dir = scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -63,10 +63,24 @@ public enum AtomicFile {
     /// Atomically replaces the file at `path` with what `body` writes to the sink. If `body` throws,
     /// the temporary file is removed, the error is rethrown, and the file at `path` is untouched.
     ///
-    /// The new file has mode 0644.
+    /// A new file has mode 0644; a replaced file keeps its mode. When `path` is a symbolic link,
+    /// the file it points to is replaced and the link stays. A missing directory is reported as
+    /// such.
     public static func write(to path: String, _ body: (inout Sink) throws(CheckpointError) -> Void) throws(CheckpointError) {
-        let url = URL(fileURLWithPath: path)
+        // Through a symbolic link: the target is what gets replaced.
+        let resolved = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)).map { target in
+            target.hasPrefix("/") ? target : ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(target)
+        }
+        let target = resolved ?? path
+        let url = URL(fileURLWithPath: target)
         let directory = url.deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.isEmpty ? "." : directory, isDirectory: &isDirectory),
+              isDirectory.boolValue else {
+            throw .cannotWrite(path: path, reason: "the directory \(directory) does not exist")
+        }
+        var existing = stat()
+        let mode: mode_t = stat(target, &existing) == 0 ? existing.st_mode & 0o7777 : 0o644
         var template = Array((directory as NSString).appendingPathComponent(".\(url.lastPathComponent).tmp-XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         if fd < 0 { throw .cannotWrite(path: path, reason: FileBytes.errorMessage(errno)) }
@@ -77,14 +91,14 @@ public enum AtomicFile {
             if !closed { close(fd) }
             if !renamed { unlink(tempPath) }
         }
-        fchmod(fd, 0o644)
+        fchmod(fd, mode)
         var sink = Sink(fd: fd, path: path)
         try body(&sink)
         try sink.flush()
         if fsync(fd) != 0 { throw .cannotWrite(path: path, reason: "fsync: " + FileBytes.errorMessage(errno)) }
         closed = true
         if close(fd) != 0 { throw .cannotWrite(path: path, reason: "close: " + FileBytes.errorMessage(errno)) }
-        if rename(tempPath, path) != 0 {
+        if rename(tempPath, target) != 0 {
             throw .cannotWrite(path: path, reason: "rename: " + FileBytes.errorMessage(errno))
         }
         renamed = true
